@@ -1,0 +1,208 @@
+// The whole service on one machine without Docker: Postgres (the given DATABASE_URL, or a real
+// embedded server), N API instances, and a load balancer on one public port: nginx when it is
+// installed, else the instances share the port through the kernel's SO_REUSEPORT balancing.
+// Used by `npm start`, the end-to-end tests and the benchmarks alike.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { findNginx, NginxProcess } from './nginx.js';
+import { freePort } from './ports.js';
+import { PostgresServer } from './postgres.js';
+
+export const API_MAIN = new URL('../../src/main.js', import.meta.url);
+
+export type LoadBalancer = 'nginx' | 'reuseport';
+
+export interface StackOptions {
+  /** Public port of the load balancer. */
+  port: number;
+  host?: string;
+  /** Use this database; otherwise an embedded Postgres is started under dataDir. */
+  databaseUrl?: string;
+  /** Holds the embedded cluster (dataDir/postgres) and nginx's files (dataDir/nginx). */
+  dataDir: string;
+  /** Port of the embedded Postgres; a free one when omitted. */
+  postgresPort?: number;
+  /** 'auto' (default): nginx when installed, else reuseport. */
+  loadBalancer?: LoadBalancer | 'auto';
+  instances?: number;
+  /** Extra environment for the API instances (e.g. DB_POOL_SIZE, LOG_LEVEL). */
+  apiEnv?: Record<string, string>;
+  /** Receives every line the API instances print. */
+  onLog?: (source: string, line: string) => void;
+  /**
+   * Wraps each service's command (e.g. to run it in a cgroup). Receives the service name as in
+   * docker-compose.yml (db, api01, api02, nginx) and the command; returns the command to run.
+   */
+  wrapCommand?: (service: string, command: string, args: string[]) => { command: string; args: string[] };
+}
+
+export class ApiInstance {
+  private child: ChildProcess | undefined;
+  private exitedPromise: Promise<number | null> = Promise.resolve(null);
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly onLog: (source: string, line: string) => void,
+    private readonly wrap: StackOptions['wrapCommand'],
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the exit code once the process ended. */
+  get exited(): Promise<number | null> {
+    return this.exitedPromise;
+  }
+
+  /** Starts the process and resolves once it listens. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    let command = process.execPath;
+    let args = [path.resolve(new URL(API_MAIN).pathname)];
+    if (this.wrap) ({ command, args } = this.wrap(this.name, command, args));
+    const child = spawn(command, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exitedPromise = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let listening!: () => void;
+    const ready = new Promise<void>((resolve) => (listening = resolve));
+    let output = '';
+    const onLine = (line: string) => {
+      if (output.length < 8192) output += line + '\n';
+      if (line.includes('"msg":"listening"')) listening();
+      this.onLog(this.name, line);
+    };
+    forEachLine(child.stdout!, onLine);
+    forEachLine(child.stderr!, onLine);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ready,
+        this.exitedPromise.then((code) => {
+          throw new Error(`${this.name} exited with code ${code} during start:\n${output}`);
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${this.name} did not listen within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends the signal and waits for the exit (SIGTERM drains first; SIGKILL is a crash). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.child!.kill(signal);
+    return this.exitedPromise;
+  }
+}
+
+export class Stack {
+  private constructor(
+    readonly url: string,
+    readonly databaseUrl: string,
+    readonly loadBalancer: LoadBalancer,
+    readonly instances: ApiInstance[],
+    readonly postgres: PostgresServer | undefined,
+    readonly nginx: NginxProcess | undefined,
+  ) {}
+
+  static async start(options: StackOptions): Promise<Stack> {
+    const host = options.host ?? '127.0.0.1';
+    const onLog = options.onLog ?? ((source, line) => process.stderr.write(`[${source}] ${line}\n`));
+    const started: { stop(): Promise<unknown> }[] = [];
+    try {
+      let postgres: PostgresServer | undefined;
+      let databaseUrl = options.databaseUrl;
+      if (databaseUrl === undefined) {
+        postgres = new PostgresServer({
+          dataDir: path.join(options.dataDir, 'postgres'),
+          port: options.postgresPort ?? (await freePort()),
+          password: 'crebitos',
+          ...(options.wrapCommand ? { wrapCommand: (c: string, a: string[]) => options.wrapCommand!('db', c, a) } : {}),
+        });
+        await postgres.start();
+        started.push(postgres);
+        await ensureDatabase(postgres.url(), 'crebitos');
+        databaseUrl = postgres.url('crebitos');
+      }
+
+      const requested = options.loadBalancer ?? 'auto';
+      const nginxBinary = requested === 'reuseport' ? undefined : findNginx();
+      if (requested === 'nginx' && nginxBinary === undefined) throw new Error('nginx was requested but is not installed');
+      const loadBalancer: LoadBalancer = nginxBinary === undefined ? 'reuseport' : 'nginx';
+
+      const count = options.instances ?? 2;
+      const instances: ApiInstance[] = [];
+      for (let i = 1; i <= count; i++) {
+        const port = loadBalancer === 'nginx' ? await freePort(host) : options.port;
+        const env: Record<string, string> = {
+          HOST: host,
+          PORT: String(port),
+          REUSE_PORT: loadBalancer === 'reuseport' ? 'true' : 'false',
+          DATABASE_URL: databaseUrl,
+          ...options.apiEnv,
+        };
+        instances.push(new ApiInstance(`api0${i}`, port, env, onLog, options.wrapCommand));
+      }
+      // Sequential start: the first one applies the migrations (the others would wait on the lock).
+      for (const instance of instances) {
+        await instance.start();
+        started.push(instance);
+      }
+
+      let nginx: NginxProcess | undefined;
+      if (nginxBinary !== undefined) {
+        nginx = new NginxProcess(nginxBinary, {
+          listenPort: options.port,
+          upstreamPorts: instances.map((instance) => instance.port),
+          workDir: path.join(options.dataDir, 'nginx'),
+          host,
+          ...(options.wrapCommand ? { wrapCommand: (c: string, a: string[]) => options.wrapCommand!('nginx', c, a) } : {}),
+        });
+        await nginx.start();
+        started.push(nginx);
+      }
+      return new Stack(`http://${host}:${options.port}`, databaseUrl, loadBalancer, instances, postgres, nginx);
+    } catch (error) {
+      for (const service of started.reverse()) await service.stop().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Stops the load balancer, then the instances (draining), then the embedded Postgres. */
+  async stop(): Promise<void> {
+    await this.nginx?.stop();
+    await Promise.all(this.instances.map((instance) => instance.stop('SIGTERM')));
+    await this.postgres?.stop();
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) if (line !== '') onLine(line);
+  });
+  stream.on('end', () => {
+    if (rest !== '') onLine(rest);
+  });
+}

@@ -1,0 +1,72 @@
+// `npm start`: the whole stack in the foreground: Postgres (DATABASE_URL, or an embedded server
+// whose data stays in .data/), two API instances and the load balancer on :9999. Ctrl-C stops all.
+import path from 'node:path';
+import { Stack, type LoadBalancer } from './lib/stack.js';
+
+const HELP = `Usage: npm start [-- --help]
+
+Environment:
+  PORT           public port of the load balancer (default 9999)
+  HOST           address it binds (default 127.0.0.1)
+  DATABASE_URL   use this Postgres; without it an embedded Postgres runs with data in DATA_DIR
+  DATA_DIR       where the embedded Postgres and nginx keep their files (default .data)
+  LOAD_BALANCER  auto (default: nginx when installed, else SO_REUSEPORT), nginx or reuseport
+  Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances.
+`;
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = process.env;
+  const loadBalancer = (env.LOAD_BALANCER ?? 'auto') as LoadBalancer | 'auto';
+  if (!['auto', 'nginx', 'reuseport'].includes(loadBalancer)) throw new Error(`LOAD_BALANCER must be auto, nginx or reuseport`);
+  const port = Number(env.PORT ?? 9999);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+
+  const apiEnv: Record<string, string> = {};
+  for (const name of ['DB_POOL_SIZE', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'MIGRATE_ON_START']) {
+    if (env[name] !== undefined) apiEnv[name] = env[name]!;
+  }
+  const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+  log(env.DATABASE_URL ? 'using DATABASE_URL' : `starting embedded Postgres (data in ${path.join(dataDir, 'postgres')})`);
+  const stack = await Stack.start({
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir,
+    loadBalancer,
+    apiEnv,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  });
+  log(`load balancer: ${stack.loadBalancer === 'nginx' ? 'nginx (round-robin)' : 'none found: the two instances share the port through SO_REUSEPORT'}`);
+  log(`instances: ${stack.instances.map((i) => `${i.name} pid ${i.pid} port ${i.port}`).join(', ')}`);
+  log(`ready: ${stack.url}  (Ctrl-C stops everything)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await stack.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // An instance dying on its own is reported, not hidden.
+  for (const instance of stack.instances) {
+    void instance.exited.then((code) => {
+      if (!stopping) log(`${instance.name} exited with code ${code}`);
+    });
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[crebitos] ${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+// Reads and validates the environment once, at start. Nothing else reads process.env.
+
+export interface Config {
+  /** Address the HTTP server binds. */
+  readonly host: string;
+  /** Port the HTTP server listens on. uWS uses SO_REUSEPORT: two processes may share it. */
+  readonly port: number;
+  /**
+   * Share the port with other processes through SO_REUSEPORT (the kernel balances connections).
+   * Off by default: then a port already in use is an error, not a silent split of the traffic.
+   */
+  readonly reusePort: boolean;
+  readonly databaseUrl: string;
+  /** Connections this instance keeps to Postgres; also the number of batches in flight. */
+  readonly dbPoolSize: number;
+  /** How long to wait for a new Postgres connection before answering 503. */
+  readonly dbConnectTimeoutMs: number;
+  /** Server-side statement_timeout; the client gives up shortly after it. */
+  readonly dbQueryTimeoutMs: number;
+  /** Most transactions sent in one transact_batch call. */
+  readonly batchMax: number;
+  /** Transactions waiting for a connection beyond which new ones get 503 at once. */
+  readonly queueMax: number;
+  /** Apply sql/migrations at start (under an advisory lock, so instances may race). */
+  readonly migrateOnStart: boolean;
+  /**
+   * After SIGTERM, how long the instance keeps serving connections it already has (answering
+   * with Connection: close) before it exits. Must exceed the load balancer's upstream keepalive
+   * timeout, so that no idle pooled connection is reused after we are gone.
+   */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true, false, 1 or 0, got "${raw}"`);
+    return fallback;
+  };
+
+  const databaseUrl = env.DATABASE_URL ?? '';
+  if (databaseUrl === '') {
+    problems.push('DATABASE_URL is required, e.g. postgres://user:password@localhost:5432/crebitos');
+  } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
+  const config: Config = {
+    host: env.HOST || '127.0.0.1',
+    port: int('PORT', 8080, 1, 65535),
+    reusePort: bool('REUSE_PORT', false),
+    databaseUrl,
+    dbPoolSize: int('DB_POOL_SIZE', 4, 1, 100),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
+    dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT_MS', 5000, 100, 600000),
+    batchMax: int('BATCH_MAX', 64, 1, 1000),
+    queueMax: int('QUEUE_MAX', 4096, 1, 1000000),
+    migrateOnStart: bool('MIGRATE_ON_START', true),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 5000, 0, 600000),
+    logLevel,
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return Object.freeze(config);
+}
