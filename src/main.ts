@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   const server = createHttpServer(createLedger(store));
   const port = await server.listen(config.host, config.port, config.reusePort);
   log.info('listening', { host: config.host, port, reusePort: config.reusePort, dbPoolSize: config.dbPoolSize });
+  // A supervisor that started us with an IPC channel (scripts/lib/stack.ts) learns we are ready.
+  if (process.send) {
+    process.send({ ready: true, port });
+    process.channel?.unref();
+  }
 
   let stopping = false;
   const drain = async (signal: string) => {

@@ -67,7 +67,7 @@ export class ApiInstance {
     let command = process.execPath;
     let args = [path.resolve(new URL(API_MAIN).pathname)];
     if (this.wrap) ({ command, args } = this.wrap(this.name, command, args));
-    const child = spawn(command, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child = child;
     this.exitedPromise = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     let listening!: () => void;
@@ -75,9 +75,13 @@ export class ApiInstance {
     let output = '';
     const onLine = (line: string) => {
       if (output.length < 8192) output += line + '\n';
-      if (line.includes('"msg":"listening"')) listening();
       this.onLog(this.name, line);
     };
+    // The instance reports readiness over IPC, whatever its log level.
+    child.on('message', (message: { ready?: boolean }) => {
+      if (message?.ready) listening();
+    });
+    child.channel?.unref();
     forEachLine(child.stdout!, onLine);
     forEachLine(child.stderr!, onLine);
     let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,55 @@
+// The real topology for end-to-end tests: nginx (required: `.ci/run` installs it) in front of
+// two API instances, on free loopback ports, on a fresh database of the test Postgres.
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { freePort } from '../../scripts/lib/ports.js';
+import { Stack, type StackOptions } from '../../scripts/lib/stack.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestStack {
+  readonly stack: Stack;
+  readonly db: TestDatabase;
+  /** Base URL of nginx, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  /** Lines the API instances printed (warnings and errors; info is off). */
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  apiEnv?: Record<string, string>;
+  instances?: number;
+  loadBalancer?: StackOptions['loadBalancer'];
+  /** Use this database instead of a fresh one on the test Postgres (e.g. a Postgres the test owns). */
+  databaseUrl?: string;
+}
+
+export async function startTestStack(label: string, options: TestStackOptions = {}): Promise<TestStack> {
+  const db = await createTestDatabase(label);
+  const dataDir = await mkdtemp(path.join(tmpdir(), `crebitos-${label}-`));
+  const port = await freePort();
+  const logs: string[] = [];
+  const stack = await Stack.start({
+    port,
+    dataDir,
+    databaseUrl: options.databaseUrl ?? db.url,
+    loadBalancer: options.loadBalancer ?? 'nginx',
+    instances: options.instances ?? 2,
+    apiEnv: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '300', ...options.apiEnv },
+    onLog: (source, line) => logs.push(`[${source}] ${line}`),
+  });
+  return {
+    stack,
+    db,
+    url: stack.url,
+    port,
+    logs,
+    async stop() {
+      await stack.stop();
+      await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
