@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# The API image: compiled JavaScript, production dependencies only, run as the non-root `node`
+# user. bookworm (glibc 2.36) because the uWebSockets.js binary needs glibc; alpine's musl would
+# not load it.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Install scripts only fetch local Postgres binaries for dev and tests: not needed to compile.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+COPY sql ./sql
+USER node
+EXPOSE 8080
+# Exec form: node is PID 1 and receives SIGTERM itself, so it drains before exiting.
+CMD ["node", "dist/src/main.js"]
