@@ -36,7 +36,7 @@ export function parseTransactionBody(text: string, into: TransactionFields): 0 |
   try {
     skipWhitespace();
     isObject = src.charCodeAt(pos) === 0x7b; // {
-    if (isObject) parseTopLevelObject();
+    if (isObject) parseObject(true);
     else skipValue();
     skipWhitespace();
     if (pos !== src.length) throw MALFORMED;
@@ -77,7 +77,8 @@ export function isValidDescricao(text: string): boolean {
   return codePoints <= 10;
 }
 
-function parseTopLevelObject(): void {
+/** At a '{': walks the object; at the top level it captures the three fields it knows. */
+function parseObject(topLevel: boolean): void {
   pos++; // {
   skipWhitespace();
   if (src.charCodeAt(pos) === 0x7d) {
@@ -88,10 +89,10 @@ function parseTopLevelObject(): void {
     if (src.charCodeAt(pos) !== 0x22) throw MALFORMED;
     const key = parseString();
     skipWhitespace();
-    if (src.charCodeAt(pos) !== 0x3a) throw MALFORMED; // :
-    pos++;
+    if (src.charCodeAt(pos++) !== 0x3a) throw MALFORMED; // :
     skipWhitespace();
-    if (key === 'valor') valor = parseValorValue();
+    if (!topLevel) skipValue();
+    else if (key === 'valor') valor = parseValorValue();
     else if (key === 'tipo') tipo = parseStringField();
     else if (key === 'descricao') descricao = parseStringField();
     else skipValue();
@@ -141,35 +142,13 @@ function skipWhitespace(): void {
 function skipValue(): void {
   const c = src.charCodeAt(pos);
   if (c === 0x22) parseString();
-  else if (c === 0x7b) skipObject();
+  else if (c === 0x7b) parseObject(false);
   else if (c === 0x5b) skipArray();
   else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) skipNumber();
   else if (src.startsWith('true', pos)) pos += 4;
   else if (src.startsWith('false', pos)) pos += 5;
   else if (src.startsWith('null', pos)) pos += 4;
   else throw MALFORMED;
-}
-
-function skipObject(): void {
-  pos++;
-  skipWhitespace();
-  if (src.charCodeAt(pos) === 0x7d) {
-    pos++;
-    return;
-  }
-  for (;;) {
-    if (src.charCodeAt(pos) !== 0x22) throw MALFORMED;
-    parseString();
-    skipWhitespace();
-    if (src.charCodeAt(pos++) !== 0x3a) throw MALFORMED;
-    skipWhitespace();
-    skipValue();
-    skipWhitespace();
-    const c = src.charCodeAt(pos++);
-    if (c === 0x7d) return;
-    if (c !== 0x2c) throw MALFORMED;
-    skipWhitespace();
-  }
 }
 
 function skipArray(): void {
