@@ -27,3 +27,17 @@ test('nginx balances over two running instances that share one database', async 
   }
   await assertLedgerConsistent(env.db.pool);
 });
+
+test('without nginx, the two instances share the public port through SO_REUSEPORT', async () => {
+  const shared = await startTestStack('reuseport', { loadBalancer: 'reuseport' });
+  try {
+    assert.equal(shared.stack.loadBalancer, 'reuseport');
+    assert.deepEqual(shared.stack.instances.map((instance) => instance.port), [shared.port, shared.port]);
+    const results = await Promise.all(Array.from({ length: 20 }, () => postTransaction(shared.url, 2, { valor: 1, tipo: 'c', descricao: 'rp' })));
+    assert.ok(results.every((response) => response.status === 200));
+    assert.equal((await getStatement(shared.url, 2)).json.saldo.total, 20);
+    await assertLedgerConsistent(shared.db.pool);
+  } finally {
+    await shared.stop();
+  }
+});
