@@ -47,7 +47,10 @@ async function main(argv: readonly string[]): Promise<number> {
   say(p.bold(`Load test against ${opts.url} (${target.host}:${target.port})`));
   say(`  ${fmtInt(planned.requests)} load requests over ${planned.durationS} s (ramp ${opts.rampS} s + hold ${opts.holdS} s, scale ${opts.scale}), one new connection each`);
 
-  if (!(await waitUntilReady(client, templates, say))) {
+  const probe = new OneShotClient(target, Math.min(opts.timeoutMs, 5000), 10);
+  const ready = await waitUntilReady(probe, templates, say);
+  probe.close();
+  if (!ready) {
     client.close();
     say(p.red(`the API at ${opts.url} did not answer GET /clientes/1/extrato with 200 within ${READY_WITHIN_MS / 1000} s; nothing was measured`));
     return 2;
@@ -57,8 +60,9 @@ async function main(argv: readonly string[]): Promise<number> {
   let validation: ValidationResult | null = null;
   if (!opts.skipValidation) {
     say('validation phase...');
-    validation = await runValidation(client, templates);
-    const msg = `  ${validation.checks.length} validation requests in ${fmtMs(validation.durationMs)} ms, ${validation.failures} failed`;
+    validation = await runValidation(client, templates, opts.timeoutMs);
+    const sent = validation.log.count === validation.checks.length ? '' : ` (${validation.log.count} sent before the phase deadline)`;
+    const msg = `  ${validation.checks.length} validation requests${sent} in ${fmtMs(validation.durationMs)} ms, ${validation.failures} failed`;
     say(validation.failures === 0 ? p.green(msg) : p.red(msg));
   }
 

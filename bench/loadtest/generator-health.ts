@@ -14,9 +14,13 @@ export interface GeneratorHealth {
   /** Arrivals not sent because --max-in-flight requests were outstanding. */
   notSent: number;
   maxInFlight: number;
+  /** Arrivals left late: this machine, not the server, shaped part of the numbers. */
   fellBehind: boolean;
-  /** Human-readable reasons, empty when healthy. */
+  /** Why `fellBehind`, empty when the schedule was kept. */
   problems: string[];
+  /** The --max-in-flight bound was hit (usually a server too slow for the arrival rate). */
+  capped: boolean;
+  capNote: string | null;
 }
 
 export function assessGenerator(lagMs: ArrayLike<number>, notSent: number, maxInFlight: number, inFlightLimit: number): GeneratorHealth {
@@ -30,8 +34,10 @@ export function assessGenerator(lagMs: ArrayLike<number>, notSent: number, maxIn
   if (lateArrivals > 0) {
     problems.push(`${lateArrivals} arrival(s) were issued more than ${LAG_MAX_LIMIT_MS} ms late (max ${lag.max.toFixed(1)} ms)`);
   }
-  if (notSent > 0) {
-    problems.push(`${notSent} arrival(s) were not sent: ${inFlightLimit} requests were already in flight (--max-in-flight)`);
-  }
-  return { lag, lateArrivals, notSent, maxInFlight, fellBehind: problems.length > 0, problems };
+  const capNote =
+    notSent > 0
+      ? `${notSent} arrival(s) were not sent because ${inFlightLimit} requests were already in flight ` +
+        '(--max-in-flight); they count as KO "generator overloaded" and have no response time'
+      : null;
+  return { lag, lateArrivals, notSent, maxInFlight, fellBehind: problems.length > 0, problems, capped: capNote !== null, capNote };
 }

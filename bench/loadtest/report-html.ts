@@ -3,7 +3,7 @@
 import { fmtInt, fmtMs, fmtPct, fmtUsd } from './format.js';
 import { LAG_MAX_LIMIT_MS, LAG_P99_LIMIT_MS } from './generator-health.js';
 import { SUMMARY_HEADER, summaryRow } from './report-terminal.js';
-import type { RunResults } from './results.js';
+import { describeFailureGroup, groupFailures, type RunResults } from './results.js';
 import { escapeXml as esc, lineChart } from './svg-chart.js';
 
 const CSS = `
@@ -46,13 +46,14 @@ export function renderHtmlReport(r: RunResults): string {
     ? `<div class="banner warn">Validation phase skipped (--skip-validation).</div>`
     : failed.length === 0
       ? `<div class="banner ok">All ${r.validation.checks.length} validation requests passed their checks.</div>`
-      : `<div class="banner bad">${failed.length} of ${r.validation.checks.length} validation requests failed:</div><ul class="fails">${failed
-          .map((c) => `<li>${c.clientId === null ? '' : `client ${c.clientId}: `}${esc(c.step)}: ${esc(c.detail)}${c.officialInconsistency ? ' <b>[inconsistency]</b>' : ''}</li>`)
+      : `<div class="banner bad">${failed.length} of ${r.validation.checks.length} validation requests failed:</div><ul class="fails">${groupFailures(failed)
+          .map((f) => `<li>${esc(describeFailureGroup(f))}</li>`)
           .join('')}</ul>`;
 
   const generatorHtml = g.fellBehind
     ? `<div class="banner bad"><b>The load generator fell behind.</b> Part of what this report shows is this machine, not the server.<ul>${g.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`
     : `<div class="banner ok">The generator kept to its schedule (p99 send lag ≤ ${LAG_P99_LIMIT_MS} ms, none over ${LAG_MAX_LIMIT_MS} ms).</div>`;
+  const capHtml = g.capNote === null ? '' : `<div class="banner bad"><b>In-flight cap reached: arrivals were dropped, not sent.</b> ${esc(g.capNote)}</div>`;
 
   const scoreClass = s.slaMet && r.inconsistencies.official === 0 ? 'ok' : 'bad';
   const charts = [
@@ -118,6 +119,7 @@ export function renderHtmlReport(r: RunResults): string {
 fines: SLA ${esc(fmtUsd(s.slaFineUsd))} + ${fmtInt(r.inconsistencies.official)} inconsistencies ${esc(fmtUsd(s.inconsistencyFineUsd))} = ${esc(fmtUsd(s.totalFineUsd))}.
 <br><small>Rule: ${esc(s.rule)}. Source: ${esc(s.source)}.</small></div>
 ${generatorHtml}
+${capHtml}
 ${r.inconsistencies.samples.length > 0 ? `<div class="banner bad">Inconsistent bodies (first ${r.inconsistencies.samples.length}):<ul>${r.inconsistencies.samples.map((x) => `<li><code>${esc(x)}</code></li>`).join('')}</ul></div>` : ''}
 
 <h2>Response times (ms, from the actual send)</h2>

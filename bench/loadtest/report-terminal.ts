@@ -1,7 +1,7 @@
 // The end-of-run summary printed to the terminal.
 
 import { fmtInt, fmtMs, fmtPct, fmtUsd, textTable } from './format.js';
-import type { RunResults } from './results.js';
+import { describeFailureGroup, groupFailures, type RunResults } from './results.js';
 import type { GroupSummary } from './stats.js';
 
 export interface Paint {
@@ -60,11 +60,7 @@ export function renderTerminalReport(r: RunResults, p: Paint): string {
         ? p.green(`  all ${total} validation requests passed their checks`)
         : p.red(`  ${failed.length} of ${total} validation requests FAILED:`),
     );
-    for (const c of failed) {
-      const who = c.clientId === null ? '' : `client ${c.clientId}: `;
-      const tag = c.officialInconsistency ? ' [inconsistency]' : '';
-      out.push(p.red(`    - ${who}${c.step}: ${c.detail}${tag}`));
-    }
+    for (const g of groupFailures(failed)) out.push(p.red(`    - ${describeFailureGroup(g)}`));
   }
 
   out.push('');
@@ -76,6 +72,10 @@ export function renderTerminalReport(r: RunResults, p: Paint): string {
     for (const why of g.problems) out.push(p.red(`  !!! ${why}`));
   } else {
     out.push(p.green('  the generator kept to its schedule'));
+  }
+  if (g.capNote !== null) {
+    out.push(p.red(p.bold('  !!! IN-FLIGHT CAP REACHED: arrivals were dropped, not sent !!!')));
+    out.push(p.red(`  !!! ${g.capNote}`));
   }
 
   out.push('');

@@ -61,7 +61,8 @@ export function buildResults(
   const groups = logs.map((l) => summarizeGroup(l, OUTCOME_LABELS));
   const all = summarizeGroup(combineLogs('todas as requisições', logs), OUTCOME_LABELS);
   const loadOnly = combineLogs('carga', load.logs);
-  const loadInconsistencies = load.logs.reduce((n, l) => n + summarizeGroup(l, OUTCOME_LABELS).inconsistencies, 0);
+  const loadGroups = validation === null ? groups : groups.slice(1);
+  const loadInconsistencies = loadGroups.reduce((n, g) => n + g.inconsistencies, 0);
   const validationInconsistencies = validation?.officialInconsistencies ?? 0;
   const official = loadInconsistencies + validationInconsistencies;
   const score = computeScore({ totalRequests: all.count, okUnder250ms: all.okUnder250ms, inconsistencies: official });
@@ -119,4 +120,37 @@ export function strictFailures(r: RunResults): string[] {
   if (r.validation.failures > 0) out.push(`${r.validation.failures} failed validation checks`);
   if (r.interrupted) out.push('the run was interrupted');
   return out;
+}
+
+/** A validation failure shared by one or more clients (identical step and reason). */
+export interface FailureGroup {
+  step: string;
+  detail: string;
+  clientIds: number[];
+  /** How many requests failed this way (the concurrent steps repeat per client). */
+  count: number;
+  officialInconsistency: boolean;
+}
+
+/** Groups identical validation failures, in first-seen order, so a broken rule reads as one line. */
+export function groupFailures(checks: readonly CheckResult[]): FailureGroup[] {
+  const groups = new Map<string, FailureGroup>();
+  for (const c of checks) {
+    if (c.passed) continue;
+    const key = `${c.step}\u0000${c.detail}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { step: c.step, detail: c.detail, clientIds: [], count: 0, officialInconsistency: c.officialInconsistency };
+      groups.set(key, g);
+    }
+    g.count++;
+    if (c.clientId !== null && !g.clientIds.includes(c.clientId)) g.clientIds.push(c.clientId);
+  }
+  return [...groups.values()];
+}
+
+export function describeFailureGroup(g: FailureGroup): string {
+  const who = g.clientIds.length === 0 ? '' : `client${g.clientIds.length > 1 ? 's' : ''} ${g.clientIds.join(', ')}: `;
+  const times = g.count > Math.max(1, g.clientIds.length) ? ` (×${g.count})` : '';
+  return `${who}${g.step}: ${g.detail}${times}${g.officialInconsistency ? ' [inconsistency]' : ''}`;
 }

@@ -123,10 +123,19 @@ export function call(client: OneShotClient, request: string): Promise<Reply> {
   });
 }
 
-export async function runValidation(client: OneShotClient, templates: RequestTemplates): Promise<ValidationResult> {
+/**
+ * Runs the validation phase within `budgetMs`: past it, outstanding requests are aborted and the
+ * remaining steps fail without being sent, so a server that hangs cannot stall the run.
+ */
+export async function runValidation(client: OneShotClient, templates: RequestTemplates, budgetMs: number): Promise<ValidationResult> {
   const t0 = performance.now();
   const checks: CheckResult[] = [];
   const entries: Array<{ schedMs: number; latencyMs: number; status: number; outcome: OutcomeCode }> = [];
+  let expired = false;
+  const deadline = setTimeout(() => {
+    expired = true;
+    client.abortAll('ABORTED');
+  }, budgetMs);
 
   const record = (result: CheckResult, reply: Reply): CheckResult => {
     checks.push(result);
@@ -134,6 +143,13 @@ export async function runValidation(client: OneShotClient, templates: RequestTem
     return result;
   };
   const run = async (step: string, clientId: number | null, request: string, list: readonly Check[]): Promise<{ result: CheckResult; reply: Reply }> => {
+    if (expired) {
+      // Not sent, so not counted as a request; still a failed check.
+      const reply: Reply = { status: 0, body: Buffer.alloc(0), error: 'NOT SENT (validation deadline passed)', startMs: performance.now(), latencyMs: NaN };
+      const result = evaluate(step, clientId, reply, list);
+      checks.push(result);
+      return { result, reply };
+    }
     const reply = await call(client, request);
     return { result: record(evaluate(step, clientId, reply, list), reply), reply };
   };
@@ -201,6 +217,7 @@ export async function runValidation(client: OneShotClient, templates: RequestTem
     run('unknown client 6', 6, templates.statement(6), [statusIn(404)]),
   ]);
 
+  clearTimeout(deadline);
   const failures = checks.filter((c) => !c.passed).length;
   const officialInconsistencies = checks.filter((c) => c.officialInconsistency).length;
   return {
@@ -215,6 +232,7 @@ export async function runValidation(client: OneShotClient, templates: RequestTem
 function outcomeOf(result: CheckResult, reply: Reply): OutcomeCode {
   if (result.passed) return Outcome.OK;
   if (reply.error === 'TIMEOUT') return Outcome.TIMEOUT;
+  if (reply.error === 'ABORTED') return Outcome.ABORTED;
   if (reply.error !== null) return Outcome.CONN_ERROR;
   return result.officialInconsistency ? Outcome.INCONSISTENT : Outcome.CHECK_FAILED;
 }

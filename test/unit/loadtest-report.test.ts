@@ -6,7 +6,8 @@ import { Outcome } from '../../bench/loadtest/outcome.js';
 import { RequestLog, logFromEntries } from '../../bench/loadtest/recorder.js';
 import { renderHtmlReport } from '../../bench/loadtest/report-html.js';
 import { paint, renderTerminalReport } from '../../bench/loadtest/report-terminal.js';
-import { buildResults, strictFailures } from '../../bench/loadtest/results.js';
+import { buildResults, describeFailureGroup, groupFailures, strictFailures } from '../../bench/loadtest/results.js';
+import type { CheckResult } from '../../bench/loadtest/validation.js';
 import { lineChart, niceStep } from '../../bench/loadtest/svg-chart.js';
 import type { ValidationResult } from '../../bench/loadtest/validation.js';
 
@@ -100,4 +101,22 @@ test('charts leave gaps for missing values and pick readable tick steps', () => 
   assert.equal(niceStep(240, 10), 20);
   assert.equal(niceStep(7, 10), 0.5);
   assert.equal(niceStep(1000, 5), 200);
+});
+
+test('identical validation failures are grouped across clients', () => {
+  const fail = (clientId: number | null, step: string, detail: string, officialInconsistency = false): CheckResult => ({
+    step, clientId, passed: false, detail, officialInconsistency, status: 200, latencyMs: 1,
+  });
+  const groups = groupFailures([
+    fail(1, 'invalid payload (empty descricao) is refused', 'expected status 422 or 400, got 200'),
+    fail(2, 'invalid payload (empty descricao) is refused', 'expected status 422 or 400, got 200'),
+    { ...fail(3, 'initial statement', 'ok'), passed: true },
+    fail(1, 'concurrent statement shows "danada" and its balance', 'saldo.total: expected 1, got 0', true),
+    fail(1, 'concurrent statement shows "danada" and its balance', 'saldo.total: expected 1, got 0', true),
+    fail(null, 'x', 'y'),
+  ]);
+  assert.equal(groups.length, 3);
+  assert.equal(describeFailureGroup(groups[0]!), 'clients 1, 2: invalid payload (empty descricao) is refused: expected status 422 or 400, got 200');
+  assert.equal(describeFailureGroup(groups[1]!), 'client 1: concurrent statement shows "danada" and its balance: saldo.total: expected 1, got 0 (×2) [inconsistency]');
+  assert.equal(describeFailureGroup(groups[2]!), 'x: y');
 });
