@@ -18,8 +18,11 @@ export interface PostgresOptions {
   settings?: Record<string, string | number>;
   /** Where the server's own log goes; defaults to <dataDir>/postgres.log */
   logFile?: string;
-  /** Wraps the server command, e.g. to start it inside a cgroup. */
-  wrapCommand?: (command: string, args: string[]) => { command: string; args: string[] };
+  /**
+   * Wraps the server command, e.g. to start it inside a cgroup. `user` is who the server must run
+   * as (set when we are root); a wrapper that switches to it itself says so with `switchesUser`.
+   */
+  wrapCommand?: (command: string, args: string[], user?: { uid: number; gid: number }) => { command: string; args: string[]; switchesUser?: boolean };
 }
 
 interface Binaries {
@@ -87,8 +90,8 @@ export class PostgresServer {
     for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
     const log = createWriteStream(this.options.logFile ?? path.join(dataDir, 'postgres.log'), { flags: 'a' });
     // Own process group: stopping or killing it takes its backends along.
-    const command = this.options.wrapCommand?.(postgres, args) ?? { command: postgres, args };
-    const child = spawn(command.command, command.args, { ...identity, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = this.options.wrapCommand?.(postgres, args, identity) ?? { command: postgres, args };
+    const child = spawn(command.command, command.args, { ...(command.switchesUser ? {} : identity), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.process = child;

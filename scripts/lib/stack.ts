@@ -33,8 +33,17 @@ export interface StackOptions {
   /**
    * Wraps each service's command (e.g. to run it in a cgroup). Receives the service name as in
    * docker-compose.yml (db, api01, api02, nginx) and the command; returns the command to run.
+   * `user`: who the service must run as (the embedded Postgres, when we are root); a wrapper that
+   * switches to that user itself (e.g. after joining a cgroup as root) returns `switchesUser`.
    */
-  wrapCommand?: (service: string, command: string, args: string[]) => { command: string; args: string[] };
+  wrapCommand?: (
+    service: string,
+    command: string,
+    args: string[],
+    user?: { uid: number; gid: number },
+  ) => { command: string; args: string[]; switchesUser?: boolean };
+  /** Extra `-c name=value` settings of the embedded Postgres (e.g. compose's, under --limits). */
+  postgresSettings?: Record<string, string | number>;
 }
 
 export class ApiInstance {
@@ -129,7 +138,8 @@ export class Stack {
           dataDir: path.join(options.dataDir, 'postgres'),
           port: options.postgresPort ?? (await freePort()),
           password: 'crebitos',
-          ...(options.wrapCommand ? { wrapCommand: (c: string, a: string[]) => options.wrapCommand!('db', c, a) } : {}),
+          ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
+          ...(options.wrapCommand ? { wrapCommand: (c: string, a: string[], user?: { uid: number; gid: number }) => options.wrapCommand!('db', c, a, user) } : {}),
         });
         await postgres.start();
         started.push(postgres);
