@@ -1,9 +1,15 @@
 // `npm start`: the whole stack in the foreground: Postgres (DATABASE_URL, or an embedded server
 // whose data stays in .data/), two API instances and the load balancer on :9999. Ctrl-C stops all.
 import path from 'node:path';
+import { applyComposeLimits, type ComposeLimits } from './lib/limits.js';
 import { Stack, type LoadBalancer } from './lib/stack.js';
 
-const HELP = `Usage: npm start [-- --help]
+const HELP = `Usage: npm start [-- --limits] [-- --help]
+
+  --limits       run each service (db, api01, api02, nginx) in its own cgroup with the CPU and
+                 memory limits of docker-compose.yml, and the settings compose gives them (API
+                 environment, Postgres -c); prints each one's peak memory and CPU time at exit.
+                 Needs root (or a delegated cgroup v2 subtree: LIMITS_CGROUP_PARENT). Same as LIMITS=1.
 
 Environment:
   PORT           public port of the load balancer (default 9999)
@@ -30,6 +36,14 @@ async function main(): Promise<void> {
     if (env[name] !== undefined) apiEnv[name] = env[name]!;
   }
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+  let limits: ComposeLimits | undefined;
+  if (process.argv.includes('--limits') || env.LIMITS === '1' || env.LIMITS === 'true') {
+    limits = await applyComposeLimits();
+    log(`limits: cgroup v${limits.cgroupVersion} at ${limits.location}: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU ${s.memoryText}`).join(', ')}`);
+    for (const problem of limits.budgetProblems) log(`warning: docker-compose.yml is over the Rinha budget: ${problem}`);
+    // What compose runs with these limits; the caller's own environment still wins.
+    for (const [name, value] of Object.entries(limits.runtime.apiEnv)) apiEnv[name] ??= value;
+  }
   log(env.DATABASE_URL ? 'using DATABASE_URL' : `starting embedded Postgres (data in ${path.join(dataDir, 'postgres')})`);
   const stack = await Stack.start({
     port,
@@ -38,6 +52,10 @@ async function main(): Promise<void> {
     loadBalancer,
     apiEnv,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(limits ? { wrapCommand: limits.wrapCommand, postgresSettings: limits.runtime.postgresSettings } : {}),
+  }).catch(async (error: unknown) => {
+    await limits?.cleanup().catch((cleanupError: Error) => log(cleanupError.message));
+    throw error;
   });
   log(`load balancer: ${stack.loadBalancer === 'nginx' ? 'nginx (round-robin)' : 'none found: the two instances share the port through SO_REUSEPORT'}`);
   log(`instances: ${stack.instances.map((i) => `${i.name} pid ${i.pid} port ${i.port}`).join(', ')}`);
@@ -49,6 +67,10 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     await stack.stop();
+    if (limits) {
+      process.stderr.write(`${await limits.report()}\n`);
+      await limits.cleanup().catch((error: Error) => log(error.message));
+    }
     log('stopped');
     process.exit(0);
   };
