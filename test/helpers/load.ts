@@ -159,8 +159,12 @@ export function statementRequest(port: number, clientId: number): LoadRequest {
   return { port, method: 'GET', path: `/clientes/${clientId}/extrato` };
 }
 
-/** A descricao no other request of the test has: the request number in base 36 (<= 10 chars). */
+/**
+ * A descricao no other request of the test has: the request number in base 36 (<= 10 chars).
+ * A prefix (uppercase, so never a base-36 digit) keeps a second series apart from the first.
+ */
 export function uniqueDescricao(index: number, prefix = ''): string {
+  if (/[0-9a-z]/.test(prefix)) throw new Error(`prefix ${prefix} could collide with base-36 digits`);
   const text = prefix + index.toString(36);
   if (text.length > 10) throw new Error(`descricao ${text} is longer than 10 characters`);
   return text;

@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
+import pg from 'pg';
 import { freePort } from '../../scripts/lib/ports.js';
 import { Stack, type StackOptions } from '../../scripts/lib/stack.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -27,14 +28,14 @@ export interface TestStackOptions {
 }
 
 export async function startTestStack(label: string, options: TestStackOptions = {}): Promise<TestStack> {
-  const db = await createTestDatabase(label);
+  const db = options.databaseUrl === undefined ? await createTestDatabase(label) : ownedDatabase(options.databaseUrl);
   const dataDir = await mkdtemp(path.join(tmpdir(), `crebitos-${label}-`));
   const port = await freePort();
   const logs: string[] = [];
   const stack = await Stack.start({
     port,
     dataDir,
-    databaseUrl: options.databaseUrl ?? db.url,
+    databaseUrl: db.url,
     loadBalancer: options.loadBalancer ?? 'nginx',
     instances: options.instances ?? 2,
     apiEnv: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '300', ...options.apiEnv },
@@ -52,4 +53,14 @@ export async function startTestStack(label: string, options: TestStackOptions = 
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A database the test brought (e.g. on a Postgres it kills): `db.pool` reads it, and drop() only
+ * closes that pool. The instances migrate it at start.
+ */
+function ownedDatabase(url: string): TestDatabase {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => {}); // the test may kill that Postgres under this pool's idle connections
+  return { url, pool, drop: () => pool.end() };
 }
