@@ -35,7 +35,10 @@ export function findNginx(): string | undefined {
 export function deriveLocalConfig(composeConfig: string, options: NginxOptions): string {
   const host = options.host ?? '127.0.0.1';
   const work = path.resolve(options.workDir);
-  const upstreamServers = options.upstreamPorts.map((port) => `        server ${host}:${port};`).join('\n');
+  // Only the addresses change: each server keeps its parameters (e.g. max_fails=0).
+  const block = /upstream api \{\n((?:\s*server [^\n]+;\n)+)/.exec(composeConfig)?.[1] ?? '';
+  const parameters = [...block.matchAll(/server \S+?((?: [^;\n]*)?);/g)].map((match) => match[1]!);
+  const upstreamServers = options.upstreamPorts.map((port, i) => `        server ${host}:${port}${parameters[i] ?? parameters[0] ?? ''};`).join('\n');
   let config = composeConfig.replace(/(upstream api \{\n)((?:\s*server [^\n]+;\n)+)/, `$1${upstreamServers}\n`);
   if (!config.includes(`server ${host}:${options.upstreamPorts[0]}`)) throw new Error('nginx.conf: upstream api block not found');
   config = config.replace(/listen 9999\b/, `listen ${host}:${options.listenPort}`);
