@@ -1,0 +1,126 @@
+// Command-line options of `npm run bench` (bench/bench.ts).
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Bench this running stack instead of starting one. */
+  url: string | undefined;
+  /** Start the stack under docker-compose.yml's limits (scripts/lib/limits.ts). */
+  limits: boolean;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  findSaturation: boolean;
+  /** Concurrency steps of --find-saturation. */
+  steps: number[];
+  /** A step counts only when its p99 is below this and it had no error. */
+  p99MaxMs: number;
+  /** --cpu-prof the instances and enable pg_stat_statements; figures are then not comparable. */
+  profile: boolean;
+  outDir: string;
+  help: boolean;
+}
+
+export const DEFAULTS = {
+  connections: 64,
+  durationS: 15,
+  saturationDurationS: 10,
+  warmupS: 3,
+  steps: [8, 16, 32, 64, 128, 256],
+  p99MaxMs: 30,
+  outDir: 'bench/out',
+} as const;
+
+/** Every run is bounded: no step longer than this, no more steps than MAX_STEPS. */
+export const MAX_DURATION_S = 300;
+export const MAX_STEPS = 12;
+export const MAX_CONNECTIONS = 4096;
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Closed-loop HTTP benchmark (autocannon, keep-alive) of a mixed workload: debits, credits and
+statements in the ratio 22 : 11 : 1 (the official test's), on clients 1-5 at random, valor
+1..10000 at random. Starts its own stack (embedded Postgres in a temp dir, two instances, nginx,
+on free 127.0.0.1 ports) unless --url is given. Any answer other than 200 or 422, and any
+socket error or timeout, is an error.
+
+Options:
+  --limits               run the stack under docker-compose.yml's CPU and memory limits, one
+                         cgroup per service (needs root); reports each service's peak memory
+  --url <url>            bench an already running stack instead (e.g. http://127.0.0.1:9999)
+  --connections <n>      concurrent keep-alive connections (default ${DEFAULTS.connections})
+  --duration <s>         measured seconds per run or step (default ${DEFAULTS.durationS}, ${DEFAULTS.saturationDurationS} per
+                         step with --find-saturation; at most ${MAX_DURATION_S})
+  --warmup <s>           unmeasured seconds of the same load first (default ${DEFAULTS.warmupS}; 0 = none)
+  --find-saturation      step the concurrency (--steps) and report the highest throughput whose
+                         p99 is below --p99 ms with zero errors
+  --steps <list>         concurrency steps (default ${DEFAULTS.steps.join(',')})
+  --p99 <ms>             latency bound of --find-saturation (default ${DEFAULTS.p99MaxMs})
+  --profile              node --cpu-prof of both instances and pg_stat_statements in Postgres;
+                         summaries go to the output (profiling slows the service: do not quote
+                         these figures as throughput)
+  --out <dir>            where the JSON result goes (default ${DEFAULTS.outDir}, git-ignored)
+  -h, --help             show this help
+
+Environment: LIMITS=1 is --limits; DB_POOL_SIZE, BATCH_MAX, QUEUE_MAX, DB_CONNECT_TIMEOUT_MS and
+DB_QUERY_TIMEOUT_MS go to both instances, over docker-compose.yml's values (which the stack
+otherwise gets, with or without --limits, so that only the cgroups differ).
+`;
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return Number(raw);
+}
+
+function seconds(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > MAX_DURATION_S) {
+    throw new Error(`--${name} must be a number of seconds from ${min} to ${MAX_DURATION_S}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      limits: { type: 'boolean' },
+      url: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'find-saturation': { type: 'boolean' },
+      steps: { type: 'string' },
+      p99: { type: 'string' },
+      profile: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const findSaturation = values['find-saturation'] ?? false;
+  const url = values.url?.replace(/\/+$/, '');
+  if (url !== undefined && !/^http:\/\/[^/]+$/.test(url)) throw new Error(`--url must be http://host:port, got "${values.url}"`);
+  const limits = values.limits ?? process.env.LIMITS === '1';
+  if (url !== undefined && limits) throw new Error('--limits applies to the stack bench starts; it cannot limit the one at --url');
+  if (url !== undefined && values.profile) throw new Error('--profile needs the stack bench starts; not available with --url');
+  const steps = values.steps === undefined ? [...DEFAULTS.steps] : values.steps.split(',').map((step) => integer('steps', step.trim(), 0, 1, MAX_CONNECTIONS));
+  if (steps.length === 0 || steps.length > MAX_STEPS) throw new Error(`--steps takes 1 to ${MAX_STEPS} values`);
+  const p99 = values.p99 === undefined ? DEFAULTS.p99MaxMs : Number(values.p99);
+  if (!(p99 > 0)) throw new Error(`--p99 must be a positive number of milliseconds, got "${values.p99}"`);
+  return {
+    url,
+    limits,
+    connections: integer('connections', values.connections, DEFAULTS.connections, 1, MAX_CONNECTIONS),
+    durationS: seconds('duration', values.duration, findSaturation ? DEFAULTS.saturationDurationS : DEFAULTS.durationS, 1),
+    warmupS: seconds('warmup', values.warmup, DEFAULTS.warmupS, 0),
+    findSaturation,
+    steps: [...new Set(steps)].sort((a, b) => a - b),
+    p99MaxMs: p99,
+    profile: values.profile ?? false,
+    outDir: values.out ?? DEFAULTS.outDir,
+    help: values.help ?? false,
+  };
+}

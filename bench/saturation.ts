@@ -1,0 +1,67 @@
+// The saturation figure: the highest throughput among the concurrency steps whose p99 stayed
+// below the bound with zero errors; and the table every run prints.
+import type { DbDelta } from './db-stats.js';
+import type { LimitsUsage } from '../scripts/lib/limits.js';
+import type { LoadResult } from './load.js';
+
+export interface Step extends LoadResult {
+  db: DbDelta | undefined;
+  /** Under limits: CPUs each service used during the step (of its quota), and its throttled periods. */
+  serviceCpu?: Record<string, { cpus: number; quota: number; throttledPeriods: number | undefined }>;
+}
+
+/** The CPU each service used between two readings of the limits' usage. */
+export function serviceCpu(before: LimitsUsage, after: LimitsUsage, seconds: number): NonNullable<Step['serviceCpu']> {
+  const result: NonNullable<Step['serviceCpu']> = {};
+  for (const service of after.services) {
+    const earlier = before.services.find((s) => s.service === service.service);
+    if (earlier === undefined || service.cpuSeconds === undefined || earlier.cpuSeconds === undefined) continue;
+    result[service.service] = {
+      cpus: Math.round(((service.cpuSeconds - earlier.cpuSeconds) / seconds) * 100) / 100,
+      quota: service.limits?.cpus ?? 0,
+      throttledPeriods:
+        service.throttledPeriods === undefined || earlier.throttledPeriods === undefined ? undefined : service.throttledPeriods - earlier.throttledPeriods,
+    };
+  }
+  return result;
+}
+
+export function formatServiceCpu(step: Step): string {
+  if (!step.serviceCpu) return '';
+  const parts = Object.entries(step.serviceCpu).map(([name, u]) => `${name} ${u.cpus}/${u.quota}${u.throttledPeriods ? ` (${u.throttledPeriods} throttled)` : ''}`);
+  return `cpus used/limit: ${parts.join(', ')}`;
+}
+
+export function qualifies(step: Pick<LoadResult, 'latencyMs' | 'errors'>, p99MaxMs: number): boolean {
+  return step.errors === 0 && step.latencyMs.p99 < p99MaxMs;
+}
+
+export function pickSaturation<T extends Pick<LoadResult, 'latencyMs' | 'errors' | 'throughputRps'>>(steps: readonly T[], p99MaxMs: number): T | undefined {
+  let best: T | undefined;
+  for (const step of steps) {
+    if (qualifies(step, p99MaxMs) && (best === undefined || step.throughputRps > best.throughputRps)) best = step;
+  }
+  return best;
+}
+
+export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
+  const rows: string[][] = [['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'gen cpu', `p99<${p99MaxMs} & 0 err`]];
+  for (const s of steps) {
+    const writes = s.sent.debit + s.sent.credit;
+    rows.push([
+      String(s.connections),
+      String(s.throughputRps),
+      String(s.latencyMs.p50),
+      String(s.latencyMs.p90),
+      String(s.latencyMs.p99),
+      String(s.latencyMs.max),
+      String(s.errors),
+      Object.entries(s.statusCounts).map(([status, count]) => `${status}:${count}`).join(' '),
+      s.db && s.db.writeCommits > 0 ? (writes / s.db.writeCommits).toFixed(1) : 'n/a',
+      `${s.generatorCpuPercent}%`,
+      qualifies(s, p99MaxMs) ? 'yes' : 'no',
+    ]);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
+}
