@@ -77,7 +77,8 @@ export class RawConnection {
       const parsed = parseResponse(this.buffer, head, this.closedFlag);
       if (parsed !== undefined) {
         this.buffer = this.buffer.subarray(parsed.consumed);
-        return parsed.response;
+        if (parsed.response.status >= 200) return parsed.response;
+        continue; // an interim answer (100 Continue): the final one follows
       }
       if (this.closedFlag) return undefined;
       const left = deadline - Date.now();
