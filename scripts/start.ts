@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
 
   const apiEnv: Record<string, string> = {};
-  for (const name of ['DB_POOL_SIZE', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'MIGRATE_ON_START']) {
+  for (const name of ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'MIGRATE_ON_START']) {
     if (env[name] !== undefined) apiEnv[name] = env[name]!;
   }
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');

@@ -11,8 +11,14 @@ export interface Config {
    */
   readonly reusePort: boolean;
   readonly databaseUrl: string;
-  /** Connections this instance keeps to Postgres; also the number of batches in flight. */
+  /** Connections this instance keeps to Postgres. */
   readonly dbPoolSize: number;
+  /**
+   * transact_batch calls in flight at once. Batches lock their clients, so in Postgres they run
+   * one after another anyway: more in flight only makes each batch smaller and makes it wait on
+   * the previous one's locks. One per instance lets the next batch grow while one commits.
+   */
+  readonly dbBatchesInFlight: number;
   /** How long to wait for a new Postgres connection before answering 503. */
   readonly dbConnectTimeoutMs: number;
   /** Server-side statement_timeout; the client gives up shortly after it. */
@@ -75,7 +81,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: int('PORT', 8080, 1, 65535),
     reusePort: bool('REUSE_PORT', false),
     databaseUrl,
-    dbPoolSize: int('DB_POOL_SIZE', 4, 1, 100),
+    dbPoolSize: int('DB_POOL_SIZE', 3, 1, 100),
+    dbBatchesInFlight: int('DB_BATCHES_IN_FLIGHT', 1, 1, 100),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
     dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT_MS', 5000, 100, 600000),
     batchMax: int('BATCH_MAX', 64, 1, 1000),
@@ -84,6 +91,9 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 5000, 0, 600000),
     logLevel,
   };
+  if (config.dbBatchesInFlight > config.dbPoolSize) {
+    problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

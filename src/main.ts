@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const pool = createPool(config);
   const store = new PgLedgerStore(pool, {
-    maxInFlight: config.dbPoolSize,
+    maxInFlight: config.dbBatchesInFlight,
     batchMax: config.batchMax,
     queueMax: config.queueMax,
   });

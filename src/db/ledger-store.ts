@@ -11,7 +11,7 @@ import { log } from '../log.js';
 import { errorCodeForDatabaseError } from './errors.js';
 
 export interface BatchingOptions {
-  /** Calls in flight at once; at most the pool size, so a batch never waits for a connection. */
+  /** transact_batch calls in flight at once; at most the pool size. */
   readonly maxInFlight: number;
   /** Most transactions in one call. */
   readonly batchMax: number;

@@ -10,7 +10,8 @@ test('defaults apply when only DATABASE_URL is given', () => {
   assert.equal(config.port, 8080);
   assert.equal(config.host, '127.0.0.1');
   assert.equal(config.reusePort, false);
-  assert.equal(config.dbPoolSize, 4);
+  assert.equal(config.dbPoolSize, 3);
+  assert.equal(config.dbBatchesInFlight, 1);
   assert.equal(config.migrateOnStart, true);
   assert.ok(Object.isFrozen(config));
 });
@@ -29,4 +30,8 @@ test('every invalid value is reported at once', () => {
     () => loadConfig({ DATABASE_URL: 'mysql://x', PORT: '70000', DB_POOL_SIZE: 'four', REUSE_PORT: 'maybe', LOG_LEVEL: 'loud' }),
     (error: Error) => ['DATABASE_URL', 'PORT', 'DB_POOL_SIZE', 'REUSE_PORT', 'LOG_LEVEL'].every((name) => error.message.includes(name)),
   );
+});
+
+test('more batches in flight than pool connections is refused', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL, DB_POOL_SIZE: '2', DB_BATCHES_IN_FLIGHT: '3' }), /DB_BATCHES_IN_FLIGHT \(3\) cannot exceed DB_POOL_SIZE \(2\)/);
 });
