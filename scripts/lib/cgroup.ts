@@ -206,10 +206,11 @@ async function write(file: string, value: string, what: string): Promise<void> {
 }
 
 /**
- * Creates `runName` under the hierarchy with one child per service, each with its limits.
+ * Creates `runName` under the hierarchy with one child per service, each with its limits (or,
+ * with `enforce` false, none: the cgroups then only account for what each service uses).
  * Throws CgroupError, with the reason, when that is not permitted; nothing is left behind then.
  */
-export async function createCgroups(hierarchy: Hierarchy, runName: string, services: readonly ServiceLimits[]): Promise<void> {
+export async function createCgroups(hierarchy: Hierarchy, runName: string, services: readonly ServiceLimits[], enforce = true): Promise<void> {
   const created: string[] = [];
   try {
     const runDirs = cgroupDirs(hierarchy, runName).all;
@@ -238,7 +239,9 @@ export async function createCgroups(hierarchy: Hierarchy, runName: string, servi
         }
         created.push(dir);
       }
-      for (const [file, value] of limitWrites(hierarchy, relative, service)) await write(file, value, `set ${service.service}'s limit ${path.basename(file)}=${value}`);
+      if (enforce) {
+        for (const [file, value] of limitWrites(hierarchy, relative, service)) await write(file, value, `set ${service.service}'s limit ${path.basename(file)}=${value}`);
+      }
       // A process that is not root (Postgres drops to its own user) joins through a root wrapper,
       // but the file must at least be writable for root: check it now, not at spawn time.
       for (const file of procsFiles(hierarchy, relative)) {

@@ -55,6 +55,8 @@ export interface ServiceUsage extends CgroupUsage {
 
 export interface LimitsUsage {
   readonly cgroupVersion: 1 | 2;
+  /** false: the cgroups only accounted; the limits shown were not applied. */
+  readonly enforced: boolean;
   /** Where the run's cgroups are, e.g. /sys/fs/cgroup/{cpu,cpuacct,memory}/crebitos-1234 */
   readonly location: string;
   readonly services: ServiceUsage[];
@@ -65,6 +67,8 @@ export interface LimitsUsage {
 export interface ComposeLimits {
   readonly cgroupVersion: 1 | 2;
   readonly location: string;
+  /** false: accounting only, nothing is limited. */
+  readonly enforced: boolean;
   readonly services: readonly ServiceLimits[];
   /** Settings compose gives the services with these limits (API env, Postgres `-c`). */
   readonly runtime: ComposeRuntime;
@@ -84,6 +88,11 @@ export interface ApplyOptions {
   cgroupParent?: string;
   /** Name of the run's cgroup; `crebitos-<pid>` by default. */
   runName?: string;
+  /**
+   * false: create the cgroups without limits, only to account for each service's CPU and memory
+   * (a benchmark without limits still learns who used the CPU). Default true.
+   */
+  enforce?: boolean;
 }
 
 /**
@@ -104,7 +113,8 @@ export async function applyComposeLimits(composeFile = COMPOSE_FILE, options: Ap
   const hierarchy = await discoverHierarchy(options.cgroupParent ?? process.env.LIMITS_CGROUP_PARENT);
   const runName = options.runName ?? `${RUN_PREFIX}${process.pid}`;
   await removeStaleCgroups(hierarchy, RUN_PREFIX);
-  await createCgroups(hierarchy, runName, services);
+  const enforce = options.enforce ?? true;
+  await createCgroups(hierarchy, runName, services, enforce);
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((file) => existsSync(file));
 
   // v2 has no memory.peak before Linux 5.19: then sample memory.current every second.
@@ -125,6 +135,7 @@ export async function applyComposeLimits(composeFile = COMPOSE_FILE, options: Ap
   let cleaned: Promise<void> | undefined;
   const usage = async (): Promise<LimitsUsage> => ({
     cgroupVersion: hierarchy.version,
+    enforced: enforce,
     location,
     services: await Promise.all(
       services.map(async (limits) => {
@@ -138,6 +149,7 @@ export async function applyComposeLimits(composeFile = COMPOSE_FILE, options: Ap
   return {
     cgroupVersion: hierarchy.version,
     location,
+    enforced: enforce,
     services,
     runtime,
     budgetProblems: budgetProblems(services),
@@ -215,7 +227,7 @@ export function formatUsage(usage: LimitsUsage): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
   return [
-    `limits: cgroup v${usage.cgroupVersion} at ${usage.location}`,
+    `${usage.enforced ? 'limits' : 'accounting only, NOT limited (compose limits shown for reference)'}: cgroup v${usage.cgroupVersion} at ${usage.location}`,
     ...lines,
     'peak memory includes page cache charged to the cgroup (Postgres reads and writes its files through it)',
   ].join('\n');

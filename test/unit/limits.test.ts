@@ -228,6 +228,7 @@ test('the report lists each service and the whole stack, memory in MiB', () => {
   const none = { memoryBytes: undefined, throttledSeconds: undefined, periods: undefined };
   const text = formatUsage({
     cgroupVersion: 1,
+    enforced: true,
     location: '/sys/fs/cgroup/{cpu,cpuacct,memory}/crebitos-7',
     services: [
       { service: 'db', limits: { service: 'db', cpus: 0.7, memoryBytes: 360 * MiB, memoryText: '360MB' }, peakMemoryBytes: 47.1 * MiB, cpuSeconds: 0.2, throttledPeriods: 0, oomKills: 0, ...none },
