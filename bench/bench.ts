@@ -13,13 +13,14 @@ import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
 import { summariseProfile } from './cpu-profile.js';
 import { dbDelta, dbSnapshot, topStatements } from './db-stats.js';
+import { machineBusySeconds } from './machine-cpu.js';
 import { runLoad, stopLoad } from './load.js';
 import { HELP, parseOptions, type BenchOptions } from './options.js';
 import { formatMeta, runMeta } from './run-meta.js';
 import { formatServiceCpu, formatSteps, pickSaturation, serviceCpu, type Step } from './saturation.js';
 import { MIX } from './workload.js';
 
-const API_SETTINGS = ['DB_POOL_SIZE', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'];
+const API_SETTINGS = ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'];
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -93,6 +94,12 @@ async function main(options: BenchOptions): Promise<number> {
       if (options.limits) {
         limits = await applyComposeLimits();
         for (const problem of limits.budgetProblems) log(`warning: docker-compose.yml is over the Rinha budget: ${problem}`);
+      } else if (existsSync(COMPOSE_FILE)) {
+        // No limits, but cgroups that only account, so the run still says who used the CPU.
+        limits = await applyComposeLimits(COMPOSE_FILE, { enforce: false }).catch((error: Error) => {
+          log(`no per-service accounting (${error.message}); running without`);
+          return undefined;
+        });
       }
       workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-bench-'));
       // Compose's runtime settings with and without limits, so that only the cgroups differ.
@@ -106,7 +113,7 @@ async function main(options: BenchOptions): Promise<number> {
         postgresSettings['pg_stat_statements.track'] = 'all';
         postgresSettings.track_wal_io_timing = 'on';
       }
-      log(`starting the stack${limits ? ` under limits (cgroup v${limits.cgroupVersion} at ${limits.location})` : ''}`);
+      log(`starting the stack${limits?.enforced ? ` under limits (cgroup v${limits.cgroupVersion} at ${limits.location})` : ''}`);
       // node refuses --cpu-prof in NODE_OPTIONS: it goes on the instances' command line.
       const profiled = (service: string, command: string, args: string[]) =>
         options.profile && service.startsWith('api') ? { command, args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...args] } : { command, args };
@@ -128,9 +135,9 @@ async function main(options: BenchOptions): Promise<number> {
 
     const limitsText = options.url
       ? 'unknown (external stack at --url)'
-      : limits
+      : limits?.enforced
         ? `on: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU/${s.memoryText}`).join(', ')} (cgroup v${limits.cgroupVersion})`
-        : 'off (no cgroups: the stack and the load generator share every core)';
+        : `off (the stack and the load generator share every core${limits ? '; cgroups only account per service' : ''})`;
     process.stdout.write(`${formatMeta(meta, limitsText)}\n`);
     process.stdout.write(
       `workload: closed loop, keep-alive, debits : credits : statements = ${MIX.debit} : ${MIX.credit} : ${MIX.statement}, clients 1-5, valor 1..10000; ` +
@@ -145,14 +152,29 @@ async function main(options: BenchOptions): Promise<number> {
     for (const connections of steps) {
       const before = stack ? await dbSnapshot(stack.databaseUrl) : undefined;
       const usageBefore = await limits?.usage();
+      const busyBefore = await machineBusySeconds();
       const result = await runLoad(url, connections, options.durationS);
+      const busyAfter = await machineBusySeconds();
       const usageAfter = await limits?.usage();
       const after = stack ? await dbSnapshot(stack.databaseUrl) : undefined;
       const step: Step = { ...result, db: dbDelta(before, after) };
       if (usageBefore && usageAfter) step.serviceCpu = serviceCpu(usageBefore, usageAfter, result.durationS);
+      if (busyBefore !== undefined && busyAfter !== undefined) {
+        const round = (value: number) => Math.round(value * 100) / 100;
+        const busy = (busyAfter - busyBefore) / result.durationS;
+        const stackCpus = step.serviceCpu ? Object.values(step.serviceCpu).reduce((sum, u) => sum + u.cpus, 0) : undefined;
+        const generator = result.generatorCpuPercent / 100;
+        step.machineCpus = {
+          busy: round(busy),
+          stack: stackCpus === undefined ? undefined : round(stackCpus),
+          generator: round(generator),
+          other: stackCpus === undefined ? undefined : round(Math.max(0, busy - stackCpus - generator)),
+        };
+      }
       results.push(step);
       log(`${connections} connections: ${result.throughputRps} req/s, p50 ${result.latencyMs.p50} / p99 ${result.latencyMs.p99} / max ${result.latencyMs.max} ms, ${result.errors} errors`);
-      if (step.serviceCpu) log(`  ${formatServiceCpu(step)}`);
+      const cpuLines = formatServiceCpu(step, limits?.enforced ?? false);
+      if (cpuLines) log(`  ${cpuLines}`);
       if (shutdownDone) break;
     }
     process.stdout.write(`\n${formatSteps(results, options.p99MaxMs)}\n`);
@@ -192,7 +214,9 @@ async function main(options: BenchOptions): Promise<number> {
     const file = path.join(outDir, `bench-${stamp}${options.findSaturation ? '-saturation' : ''}${options.limits ? '-limits' : ''}.json`);
     const json = {
       meta,
-      limits: limits ? { on: true, cgroupVersion: limits.cgroupVersion, services: limits.services } : { on: false, external: options.url !== undefined },
+      limits: limits?.enforced
+        ? { on: true, cgroupVersion: limits.cgroupVersion, services: limits.services }
+        : { on: false, external: options.url !== undefined, accounting: limits !== undefined },
       options,
       workload: { mix: MIX, clients: [1, 5], valor: [1, 10000], closedLoop: true, keepAlive: true },
       runtime,

@@ -61,7 +61,7 @@ Options:
   --out <dir>            where the JSON result goes (default ${DEFAULTS.outDir}, git-ignored)
   -h, --help             show this help
 
-Environment: LIMITS=1 is --limits; DB_POOL_SIZE, BATCH_MAX, QUEUE_MAX, DB_CONNECT_TIMEOUT_MS and
+Environment: LIMITS=1 is --limits; DB_POOL_SIZE, DB_BATCHES_IN_FLIGHT, BATCH_MAX, QUEUE_MAX, DB_CONNECT_TIMEOUT_MS and
 DB_QUERY_TIMEOUT_MS go to both instances, over docker-compose.yml's values (which the stack
 otherwise gets, with or without --limits, so that only the cgroups differ).
 `;

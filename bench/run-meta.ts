@@ -28,7 +28,7 @@ export function commandLine(argv: readonly string[] = process.argv.slice(2)): st
   const quoted = argv.map((arg) => (/^[\w./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
   const script = process.env.npm_lifecycle_event;
   const prefix = script ? `npm run ${script}` : `node ${process.argv[1] ?? ''}`;
-  const env = ['LIMITS', 'LIMITS_CGROUP_PARENT', 'DB_POOL_SIZE', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'].filter((name) => process.env[name] !== undefined).map((name) => `${name}=${process.env[name]} `).join('');
+  const env = ['LIMITS', 'LIMITS_CGROUP_PARENT', 'DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'].filter((name) => process.env[name] !== undefined).map((name) => `${name}=${process.env[name]} `).join('');
   return `${env}${prefix}${quoted ? (script ? ` -- ${quoted}` : ` ${quoted}`) : ''}`;
 }
 

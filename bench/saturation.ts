@@ -8,6 +8,8 @@ export interface Step extends LoadResult {
   db: DbDelta | undefined;
   /** Under limits: CPUs each service used during the step (of its quota), and its throttled periods. */
   serviceCpu?: Record<string, { cpus: number; quota: number; throttledPeriods: number | undefined }>;
+  /** CPUs in use on the whole machine during the step, and how much of it was neither the stack nor the generator. */
+  machineCpus?: { busy: number; stack: number | undefined; generator: number; other: number | undefined };
 }
 
 /** The CPU each service used between two readings of the limits' usage. */
@@ -26,10 +28,22 @@ export function serviceCpu(before: LimitsUsage, after: LimitsUsage, seconds: num
   return result;
 }
 
-export function formatServiceCpu(step: Step): string {
-  if (!step.serviceCpu) return '';
-  const parts = Object.entries(step.serviceCpu).map(([name, u]) => `${name} ${u.cpus}/${u.quota}${u.throttledPeriods ? ` (${u.throttledPeriods} throttled)` : ''}`);
-  return `cpus used/limit: ${parts.join(', ')}`;
+export function formatServiceCpu(step: Step, enforced: boolean): string {
+  const lines: string[] = [];
+  if (step.serviceCpu) {
+    const parts = Object.entries(step.serviceCpu).map(
+      ([name, u]) => `${name} ${u.cpus}${enforced ? `/${u.quota}` : ''}${u.throttledPeriods ? ` (${u.throttledPeriods} throttled)` : ''}`,
+    );
+    lines.push(`${enforced ? 'cpus used/limit' : 'cpus used (no limits)'}: ${parts.join(', ')}`);
+  }
+  const m = step.machineCpus;
+  if (m) {
+    lines.push(
+      `machine: ${m.busy} cpus busy = stack ${m.stack ?? '?'} + generator ${m.generator} + other ${m.other ?? '?'}` +
+        (m.other !== undefined && m.other > 0.15 ? '  <- other work on the machine skewed this step' : ''),
+    );
+  }
+  return lines.join('\n  ');
 }
 
 export function qualifies(step: Pick<LoadResult, 'latencyMs' | 'errors'>, p99MaxMs: number): boolean {
@@ -45,7 +59,7 @@ export function pickSaturation<T extends Pick<LoadResult, 'latencyMs' | 'errors'
 }
 
 export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
-  const rows: string[][] = [['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'gen cpu', `p99<${p99MaxMs} & 0 err`]];
+  const rows: string[][] = [['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'gen cpu', 'other cpu', `p99<${p99MaxMs} & 0 err`]];
   for (const s of steps) {
     const writes = s.sent.debit + s.sent.credit;
     rows.push([
@@ -59,6 +73,7 @@ export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
       Object.entries(s.statusCounts).map(([status, count]) => `${status}:${count}`).join(' '),
       s.db && s.db.writeCommits > 0 ? (writes / s.db.writeCommits).toFixed(1) : 'n/a',
       `${s.generatorCpuPercent}%`,
+      s.machineCpus?.other === undefined ? 'n/a' : `${Math.round(s.machineCpus.other * 100)}%`,
       qualifies(s, p99MaxMs) ? 'yes' : 'no',
     ]);
   }
