@@ -13,7 +13,7 @@ import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
 import { summariseProfile } from './cpu-profile.js';
 import { dbDelta, dbSnapshot, topStatements } from './db-stats.js';
-import { machineBusySeconds } from './machine-cpu.js';
+import { machineBusySeconds, waitForIdle } from './machine-cpu.js';
 import { runLoad, stopLoad } from './load.js';
 import { HELP, parseOptions, type BenchOptions } from './options.js';
 import { formatMeta, runMeta } from './run-meta.js';
@@ -55,7 +55,7 @@ async function main(options: BenchOptions): Promise<number> {
 
   // Bound the whole run: steps, warm-up, start and stop, with a generous margin.
   const steps = options.findSaturation ? options.steps : [options.connections];
-  const boundS = options.warmupS + steps.length * (options.durationS + 15) + 240;
+  const boundS = options.warmupS + steps.length * (options.durationS + 15 + options.waitIdleS) + options.waitIdleS + 240;
   const watchdog = setTimeout(() => {
     log(`still running after ${boundS} s: giving up`);
     void shutdown().finally(() => process.exit(3));
@@ -144,12 +144,19 @@ async function main(options: BenchOptions): Promise<number> {
         `${options.durationS} s per ${options.findSaturation ? 'step' : 'run'}, ${options.warmupS} s warm-up\n`,
     );
 
+    const waitIdle = async (what: string) => {
+      if (options.waitIdleS <= 0) return;
+      const { waitedS, idle } = await waitForIdle(options.waitIdleS);
+      if (waitedS > 2 || !idle) log(`${what}: ${idle ? `waited ${waitedS} s for an idle machine` : `machine still busy after ${waitedS} s; going ahead`}`);
+    };
     if (options.warmupS > 0) {
+      await waitIdle('warm-up');
       const warm = await runLoad(url, steps[Math.min(2, steps.length - 1)]!, options.warmupS);
       log(`warm-up: ${warm.throughputRps} req/s at ${warm.connections} connections, p99 ${warm.latencyMs.p99} ms, ${warm.errors} errors`);
     }
     const results: Step[] = [];
     for (const connections of steps) {
+      await waitIdle(`${connections} connections`);
       const before = stack ? await dbSnapshot(stack.databaseUrl) : undefined;
       const usageBefore = await limits?.usage();
       const busyBefore = await machineBusySeconds();

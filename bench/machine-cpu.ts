@@ -13,3 +13,22 @@ export async function machineBusySeconds(): Promise<number | undefined> {
   const [user, nice, system, , , irq = 0, softirq = 0, steal = 0] = fields as number[];
   return (user! + nice! + system! + irq + softirq + steal) / USER_HZ;
 }
+
+/**
+ * Waits until the machine has been nearly idle (under `maxBusyCpus` busy) for two seconds in a
+ * row, or `timeoutS` passed. Resolves with the seconds waited and whether it became idle.
+ */
+export async function waitForIdle(timeoutS: number, maxBusyCpus = 0.25): Promise<{ waitedS: number; idle: boolean }> {
+  const started = Date.now();
+  let quietSeconds = 0;
+  let previous = await machineBusySeconds();
+  if (previous === undefined) return { waitedS: 0, idle: false };
+  while (Date.now() - started < timeoutS * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = (await machineBusySeconds())!;
+    quietSeconds = now - previous < maxBusyCpus ? quietSeconds + 1 : 0;
+    previous = now;
+    if (quietSeconds >= 2) return { waitedS: Math.round((Date.now() - started) / 1000), idle: true };
+  }
+  return { waitedS: Math.round((Date.now() - started) / 1000), idle: false };
+}

@@ -17,6 +17,8 @@ export interface BenchOptions {
   /** --cpu-prof the instances and enable pg_stat_statements; figures are then not comparable. */
   profile: boolean;
   outDir: string;
+  /** Before each step, wait up to this many seconds for the machine to be idle (0: do not wait). */
+  waitIdleS: number;
   help: boolean;
 }
 
@@ -58,6 +60,8 @@ Options:
   --profile              node --cpu-prof of both instances and pg_stat_statements in Postgres;
                          summaries go to the output (profiling slows the service: do not quote
                          these figures as throughput)
+  --wait-idle <s>        before the warm-up and each step, wait up to <s> seconds for the machine
+                         to be idle (other work skews a shared machine's figures; default 0)
   --out <dir>            where the JSON result goes (default ${DEFAULTS.outDir}, git-ignored)
   -h, --help             show this help
 
@@ -97,6 +101,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       p99: { type: 'string' },
       profile: { type: 'boolean' },
       out: { type: 'string' },
+      'wait-idle': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -121,6 +126,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     p99MaxMs: p99,
     profile: values.profile ?? false,
     outDir: values.out ?? DEFAULTS.outDir,
+    waitIdleS: seconds('wait-idle', values['wait-idle'], 0, 0),
     help: values.help ?? false,
   };
 }
