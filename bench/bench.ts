@@ -15,7 +15,7 @@ import { summariseProfile } from './cpu-profile.js';
 import { dbDelta, dbSnapshot, topStatements } from './db-stats.js';
 import { machineBusySeconds, waitForIdle } from './machine-cpu.js';
 import { runLoad, stopLoad } from './load.js';
-import { HELP, parseOptions, type BenchOptions } from './options.js';
+import { HELP, MAX_ANALYZE_WAIT_S, parseOptions, type BenchOptions } from './options.js';
 import { formatMeta, runMeta } from './run-meta.js';
 import { formatServiceCpu, formatSteps, pickSaturation, serviceCpu, type Step } from './saturation.js';
 import { MIX } from './workload.js';
@@ -55,7 +55,7 @@ async function main(options: BenchOptions): Promise<number> {
 
   // Bound the whole run: steps, warm-up, start and stop, with a generous margin.
   const steps = options.findSaturation ? options.steps : [options.connections];
-  const boundS = options.warmupS + steps.length * (options.durationS + 15 + options.waitIdleS) + options.waitIdleS + 240;
+  const boundS = options.warmupS + MAX_ANALYZE_WAIT_S + steps.length * (options.durationS + 15 + options.waitIdleS) + options.waitIdleS + 240;
   const watchdog = setTimeout(() => {
     log(`still running after ${boundS} s: giving up`);
     void shutdown().finally(() => process.exit(3));
@@ -151,8 +151,18 @@ async function main(options: BenchOptions): Promise<number> {
     };
     if (options.warmupS > 0) {
       await waitIdle('warm-up');
-      const warm = await runLoad(url, steps[Math.min(2, steps.length - 1)]!, options.warmupS);
+      const warmConnections = steps[Math.min(2, steps.length - 1)]!;
+      const warm = await runLoad(url, warmConnections, options.warmupS);
       log(`warm-up: ${warm.throughputRps} req/s at ${warm.connections} connections, p99 ${warm.latencyMs.p99} ms, ${warm.errors} errors`);
+      if (stack && !options.cold) {
+        let waited = options.warmupS;
+        while (!(await dbSnapshot(stack.databaseUrl))?.transacoesAnalyzed && waited < MAX_ANALYZE_WAIT_S && !shutdownDone) {
+          await runLoad(url, warmConnections, 5);
+          waited += 5;
+        }
+        const analyzed = (await dbSnapshot(stack.databaseUrl))?.transacoesAnalyzed;
+        log(analyzed ? `warm-up: transacoes analyzed after ${waited} s of load` : `warm-up: transacoes still not analyzed after ${waited} s; measuring anyway`);
+      }
     }
     const results: Step[] = [];
     for (const connections of steps) {

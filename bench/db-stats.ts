@@ -6,6 +6,11 @@
 import pg from 'pg';
 
 export interface DbSnapshot {
+  /**
+   * Whether transacoes has statistics yet (ANALYZE or autovacuum ran). Before that, plans cached
+   * in the instances' connections were made for a near-empty table (see bench/RESULTS.md).
+   */
+  transacoesAnalyzed: boolean;
   nextXid: number;
   walLsnBytes: number;
   walSyncs: number | undefined;
@@ -13,6 +18,8 @@ export interface DbSnapshot {
 }
 
 export interface DbDelta {
+  /** transacoes had statistics by the end of the step. */
+  transacoesAnalyzed: boolean;
   writeCommits: number;
   walBytes: number;
   walSyncs: number | undefined;
@@ -23,7 +30,9 @@ const SNAPSHOT = `
   SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next_xid,
          pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS wal,
          (SELECT wal_sync FROM pg_stat_wal) AS wal_sync,
-         (SELECT wal_sync_time FROM pg_stat_wal) AS wal_sync_time`;
+         (SELECT wal_sync_time FROM pg_stat_wal) AS wal_sync_time,
+         coalesce((SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL
+                     FROM pg_stat_user_tables WHERE relname = 'transacoes'), false) AS analyzed`;
 
 export async function dbSnapshot(databaseUrl: string): Promise<DbSnapshot | undefined> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2000 });
@@ -31,8 +40,9 @@ export async function dbSnapshot(databaseUrl: string): Promise<DbSnapshot | unde
   try {
     await client.connect();
     const { rows } = await client.query(SNAPSHOT);
-    const row = rows[0] as { next_xid: string; wal: string; wal_sync: string | null; wal_sync_time: number | null };
+    const row = rows[0] as { next_xid: string; wal: string; wal_sync: string | null; wal_sync_time: number | null; analyzed: boolean };
     return {
+      transacoesAnalyzed: row.analyzed,
       nextXid: Number(row.next_xid),
       walLsnBytes: Number(row.wal),
       walSyncs: row.wal_sync === null ? undefined : Number(row.wal_sync),
@@ -49,6 +59,7 @@ export function dbDelta(before: DbSnapshot | undefined, after: DbSnapshot | unde
   if (before === undefined || after === undefined) return undefined;
   const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
   return {
+    transacoesAnalyzed: after.transacoesAnalyzed,
     // The snapshot query itself takes no xid (it writes nothing).
     writeCommits: after.nextXid - before.nextXid,
     walBytes: after.walLsnBytes - before.walLsnBytes,

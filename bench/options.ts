@@ -19,6 +19,8 @@ export interface BenchOptions {
   outDir: string;
   /** Before each step, wait up to this many seconds for the machine to be idle (0: do not wait). */
   waitIdleS: number;
+  /** Measure from a cold start: do not extend the warm-up until Postgres has statistics. */
+  cold: boolean;
   help: boolean;
 }
 
@@ -36,6 +38,8 @@ export const DEFAULTS = {
 export const MAX_DURATION_S = 300;
 export const MAX_STEPS = 12;
 export const MAX_CONNECTIONS = 4096;
+/** Longest warm-up while waiting for autovacuum to analyze transacoes (its naptime is 60 s). */
+export const MAX_ANALYZE_WAIT_S = 150;
 
 export const HELP = `Usage: npm run bench -- [options]
 
@@ -52,7 +56,11 @@ Options:
   --connections <n>      concurrent keep-alive connections (default ${DEFAULTS.connections})
   --duration <s>         measured seconds per run or step (default ${DEFAULTS.durationS}, ${DEFAULTS.saturationDurationS} per
                          step with --find-saturation; at most ${MAX_DURATION_S})
-  --warmup <s>           unmeasured seconds of the same load first (default ${DEFAULTS.warmupS}; 0 = none)
+  --warmup <s>           unmeasured seconds of the same load first (default ${DEFAULTS.warmupS}; 0 = none).
+                         On the stack bench starts, the warm-up goes on (5 s at a time, up to
+                         ${MAX_ANALYZE_WAIT_S} s) until autovacuum has analyzed transacoes: before that, the
+                         instances' cached plans were made for an empty table (see RESULTS.md)
+  --cold                 do not extend the warm-up: measure the first minute of a fresh database
   --find-saturation      step the concurrency (--steps) and report the highest throughput whose
                          p99 is below --p99 ms with zero errors
   --steps <list>         concurrency steps (default ${DEFAULTS.steps.join(',')})
@@ -102,6 +110,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       profile: { type: 'boolean' },
       out: { type: 'string' },
       'wait-idle': { type: 'string' },
+      cold: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -127,6 +136,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: values.profile ?? false,
     outDir: values.out ?? DEFAULTS.outDir,
     waitIdleS: seconds('wait-idle', values['wait-idle'], 0, 0),
+    cold: values.cold ?? false,
     help: values.help ?? false,
   };
 }

@@ -59,7 +59,7 @@ export function pickSaturation<T extends Pick<LoadResult, 'latencyMs' | 'errors'
 }
 
 export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
-  const rows: string[][] = [['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'gen cpu', 'other cpu', `p99<${p99MaxMs} & 0 err`]];
+  const rows: string[][] = [['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'analyzed', 'gen cpu', 'other cpu', `p99<${p99MaxMs} & 0 err`]];
   for (const s of steps) {
     const writes = s.sent.debit + s.sent.credit;
     rows.push([
@@ -72,6 +72,7 @@ export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
       String(s.errors),
       Object.entries(s.statusCounts).map(([status, count]) => `${status}:${count}`).join(' '),
       s.db && s.db.writeCommits > 0 ? (writes / s.db.writeCommits).toFixed(1) : 'n/a',
+      s.db === undefined ? 'n/a' : s.db.transacoesAnalyzed ? 'yes' : 'no',
       `${s.generatorCpuPercent}%`,
       s.machineCpus?.other === undefined ? 'n/a' : `${Math.round(s.machineCpus.other * 100)}%`,
       qualifies(s, p99MaxMs) ? 'yes' : 'no',
