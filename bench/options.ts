@@ -69,7 +69,8 @@ Options:
                          summaries go to the output (profiling slows the service: do not quote
                          these figures as throughput)
   --wait-idle <s>        before the warm-up and each step, wait up to <s> seconds for the machine
-                         to be idle (other work skews a shared machine's figures; default 0)
+                         to be idle (other work skews a shared machine's figures; default 0);
+                         a step that other work still skewed (> 0.15 CPU) is measured again, twice at most
   --out <dir>            where the JSON result goes (default ${DEFAULTS.outDir}, git-ignored)
   -h, --help             show this help
 

@@ -10,6 +10,15 @@ export interface Step extends LoadResult {
   serviceCpu?: Record<string, { cpus: number; quota: number; throttledPeriods: number | undefined }>;
   /** CPUs in use on the whole machine during the step, and how much of it was neither the stack nor the generator. */
   machineCpus?: { busy: number; stack: number | undefined; generator: number; other: number | undefined };
+  /** How many times the step was measured (a skewed one is measured again under --wait-idle). */
+  attempts?: number;
+}
+
+/** More than this many CPUs used by neither the stack nor the generator: the step is not clean. */
+export const SKEWED_OTHER_CPUS = 0.15;
+
+export function isSkewed(step: Pick<Step, 'machineCpus'>): boolean {
+  return (step.machineCpus?.other ?? 0) > SKEWED_OTHER_CPUS;
 }
 
 /** The CPU each service used between two readings of the limits' usage. */
@@ -40,7 +49,7 @@ export function formatServiceCpu(step: Step, enforced: boolean): string {
   if (m) {
     lines.push(
       `machine: ${m.busy} cpus busy = stack ${m.stack ?? '?'} + generator ${m.generator} + other ${m.other ?? '?'}` +
-        (m.other !== undefined && m.other > 0.15 ? '  <- other work on the machine skewed this step' : ''),
+        (isSkewed(step) ? '  <- other work on the machine skewed this step' : ''),
     );
   }
   return lines.join('\n  ');
