@@ -41,9 +41,9 @@ async function waitForApi(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-async function composeRuntime(): Promise<ComposeRuntime | undefined> {
-  if (!existsSync(COMPOSE_FILE)) return undefined;
-  return parseComposeRuntime(await readFile(COMPOSE_FILE, 'utf8'));
+async function composeRuntime(file: string): Promise<ComposeRuntime | undefined> {
+  if (!existsSync(file)) return undefined;
+  return parseComposeRuntime(await readFile(file, 'utf8'));
 }
 
 async function main(options: BenchOptions): Promise<number> {
@@ -86,18 +86,19 @@ async function main(options: BenchOptions): Promise<number> {
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
 
+  const composeFile = options.compose === undefined ? COMPOSE_FILE : path.resolve(options.compose);
   let runtime: ComposeRuntime | undefined;
   let stackApiEnv: Record<string, string> | undefined;
   let url = options.url;
   try {
     if (url === undefined) {
-      runtime = await composeRuntime();
+      runtime = await composeRuntime(composeFile);
       if (options.limits) {
-        limits = await applyComposeLimits();
+        limits = await applyComposeLimits(composeFile);
         for (const problem of limits.budgetProblems) log(`warning: docker-compose.yml is over the Rinha budget: ${problem}`);
-      } else if (existsSync(COMPOSE_FILE)) {
+      } else if (existsSync(composeFile)) {
         // No limits, but cgroups that only account, so the run still says who used the CPU.
-        limits = await applyComposeLimits(COMPOSE_FILE, { enforce: false }).catch((error: Error) => {
+        limits = await applyComposeLimits(composeFile, { enforce: false }).catch((error: Error) => {
           log(`no per-service accounting (${error.message}); running without`);
           return undefined;
         });
@@ -137,7 +138,8 @@ async function main(options: BenchOptions): Promise<number> {
     const limitsText = options.url
       ? 'unknown (external stack at --url)'
       : limits?.enforced
-        ? `on: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU/${s.memoryText}`).join(', ')} (cgroup v${limits.cgroupVersion})`
+        ? `on: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU/${s.memoryText}`).join(', ')} (cgroup v${limits.cgroupVersion}` +
+          `${options.compose === undefined ? '' : `, from ${options.compose}, not docker-compose.yml`})`
         : `off (the stack and the load generator share every core${limits ? '; cgroups only account per service' : ''})`;
     process.stdout.write(`${formatMeta(meta, limitsText)}\n`);
     process.stdout.write(

@@ -21,6 +21,8 @@ export interface BenchOptions {
   waitIdleS: number;
   /** Measure from a cold start: do not extend the warm-up until Postgres has statistics. */
   cold: boolean;
+  /** Another compose file for the limits and runtime settings (to try a different split). */
+  compose: string | undefined;
   help: boolean;
 }
 
@@ -52,6 +54,8 @@ socket error or timeout, is an error.
 Options:
   --limits               run the stack under docker-compose.yml's CPU and memory limits, one
                          cgroup per service (needs root); reports each service's peak memory
+  --compose <file>       take the limits and runtime settings from this file instead of
+                         docker-compose.yml (to try another split of the 1.5 CPU / 550MB)
   --url <url>            bench an already running stack instead (e.g. http://127.0.0.1:9999)
   --connections <n>      concurrent keep-alive connections (default ${DEFAULTS.connections})
   --duration <s>         measured seconds per run or step (default ${DEFAULTS.durationS}, ${DEFAULTS.saturationDurationS} per
@@ -112,6 +116,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       'wait-idle': { type: 'string' },
       cold: { type: 'boolean' },
+      compose: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,6 +125,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (url !== undefined && !/^http:\/\/[^/]+$/.test(url)) throw new Error(`--url must be http://host:port, got "${values.url}"`);
   const limits = values.limits ?? process.env.LIMITS === '1';
   if (url !== undefined && limits) throw new Error('--limits applies to the stack bench starts; it cannot limit the one at --url');
+  if (url !== undefined && values.compose !== undefined) throw new Error('--compose applies to the stack bench starts; not available with --url');
   if (url !== undefined && values.profile) throw new Error('--profile needs the stack bench starts; not available with --url');
   const steps = values.steps === undefined ? [...DEFAULTS.steps] : values.steps.split(',').map((step) => integer('steps', step.trim(), 0, 1, MAX_CONNECTIONS));
   if (steps.length === 0 || steps.length > MAX_STEPS) throw new Error(`--steps takes 1 to ${MAX_STEPS} values`);
@@ -138,6 +144,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     outDir: values.out ?? DEFAULTS.outDir,
     waitIdleS: seconds('wait-idle', values['wait-idle'], 0, 0),
     cold: values.cold ?? false,
+    compose: values.compose,
     help: values.help ?? false,
   };
 }
