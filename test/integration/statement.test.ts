@@ -68,3 +68,28 @@ test('the balance is the one right after the newest listed transaction, even whi
   await Promise.all(writers);
   assert.ok(checked > 100, `checked ${checked} statements taken while writing`);
 });
+
+test('a statement touches at most 10 transactions, even with a plan cached while the table was empty', async () => {
+  const fresh = await createTestDatabase('statement_plan');
+  const client = await fresh.pool.connect();
+  try {
+    await client.query('SET plan_cache_mode = force_generic_plan');
+    await client.query('PREPARE st(int) AS SELECT * FROM account_statement($1)');
+    for (let i = 0; i < 6; i++) await client.query('EXECUTE st(1)'); // the plan is made on an empty table
+    await client.query(`SELECT * FROM transact_batch(
+      (SELECT array_agg(1 + i % 5) FROM generate_series(1, 5000) i), array_fill(1, ARRAY[5000]),
+      array_fill('c'::text, ARRAY[5000]), array_fill('x'::text, ARRAY[5000]))`);
+    const { rows } = await client.query('EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE st(1)');
+    const touched: number[] = [];
+    const walk = (node: any) => {
+      if (/transacoes/.test(node['Relation Name'] ?? node['Index Name'] ?? '')) touched.push(node['Actual Rows'] * node['Actual Loops']);
+      for (const child of node.Plans ?? []) walk(child);
+    };
+    walk(rows[0]['QUERY PLAN'][0].Plan);
+    assert.ok(touched.length > 0, 'the plan reads transacoes');
+    for (const count of touched) assert.ok(count <= 10, `a plan node produced ${count} rows of transacoes`);
+  } finally {
+    client.release();
+    await fresh.drop();
+  }
+});
