@@ -3,7 +3,7 @@
 // file locations change, so what we test is what compose runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { waitUntilListening } from './ports.js';
 
@@ -82,7 +82,11 @@ export class NginxProcess {
     const early = this.exited.then(() => {
       throw new Error(`nginx exited at start: ${stderr.trim()}`);
     });
-    await Promise.race([waitUntilListening(this.options.listenPort, 10_000, this.options.host), early]);
+    // Something else may already answer on the port (nginx then retries its bind and exits):
+    // ready means nginx wrote its pid file, which it does only after binding, and the port answers.
+    const pidFile = path.join(path.resolve(this.options.workDir), 'nginx.pid');
+    await rm(pidFile, { force: true });
+    await Promise.race([waitForFile(pidFile, 10_000).then(() => waitUntilListening(this.options.listenPort, 10_000, this.options.host)), early]);
     early.catch(() => {});
   }
 
@@ -95,5 +99,18 @@ export class NginxProcess {
     await this.exited;
     clearTimeout(timer);
     this.process = undefined;
+  }
+}
+
+async function waitForFile(file: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await access(file);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`nginx wrote no pid file ${file} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 }
