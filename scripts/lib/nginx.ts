@@ -15,6 +15,8 @@ export interface NginxOptions {
   /** Folder for the derived config, pid file, logs and temp files. */
   workDir: string;
   host?: string;
+  /** How long start() waits for the pid file and the port (default 10 s). */
+  startTimeoutMs?: number;
   /** Wraps the nginx command, e.g. to start it inside a cgroup. */
   wrapCommand?: (command: string, args: string[]) => { command: string; args: string[] };
 }
@@ -64,6 +66,12 @@ export class NginxProcess {
     private readonly options: NginxOptions,
   ) {}
 
+  /** The master's pid while it runs. */
+  get pid(): number | undefined {
+    const child = this.process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+  }
+
   get configFile(): string {
     return path.join(path.resolve(this.options.workDir), 'nginx.conf');
   }
@@ -72,6 +80,9 @@ export class NginxProcess {
     await mkdir(this.options.workDir, { recursive: true });
     const config = deriveLocalConfig(await readFile(NGINX_CONF, 'utf8'), this.options);
     await writeFile(this.configFile, config);
+    // Removed before the spawn: removing it after would race with a fast nginx writing it.
+    const pidFile = path.join(path.resolve(this.options.workDir), 'nginx.pid');
+    await rm(pidFile, { force: true });
     const args = ['-c', this.configFile, '-e', path.join(path.resolve(this.options.workDir), 'error.log')];
     const command = this.options.wrapCommand?.(this.binary, args) ?? { command: this.binary, args };
     const child = spawn(command.command, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -84,10 +95,16 @@ export class NginxProcess {
     });
     // Something else may already answer on the port (nginx then retries its bind and exits):
     // ready means nginx wrote its pid file, which it does only after binding, and the port answers.
-    const pidFile = path.join(path.resolve(this.options.workDir), 'nginx.pid');
-    await rm(pidFile, { force: true });
-    await Promise.race([waitForFile(pidFile, 10_000).then(() => waitUntilListening(this.options.listenPort, 10_000, this.options.host)), early]);
-    early.catch(() => {});
+    try {
+      const timeoutMs = this.options.startTimeoutMs ?? 10_000;
+      await Promise.race([waitForFile(pidFile, timeoutMs).then(() => waitUntilListening(this.options.listenPort, timeoutMs, this.options.host)), early]);
+    } catch (error) {
+      // Never leave a half-started nginx behind: it would hold the port and keep the caller alive.
+      await this.stop();
+      throw error;
+    } finally {
+      early.catch(() => {});
+    }
   }
 
   /** Graceful stop (SIGQUIT): finishes requests in progress. */

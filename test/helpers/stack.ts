@@ -32,15 +32,23 @@ export async function startTestStack(label: string, options: TestStackOptions = 
   const dataDir = await mkdtemp(path.join(tmpdir(), `crebitos-${label}-`));
   const port = await freePort();
   const logs: string[] = [];
-  const stack = await Stack.start({
-    port,
-    dataDir,
-    databaseUrl: db.url,
-    loadBalancer: options.loadBalancer ?? 'nginx',
-    instances: options.instances ?? 2,
-    apiEnv: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '300', ...options.apiEnv },
-    onLog: (source, line) => logs.push(`[${source}] ${line}`),
-  });
+  let stack: Stack;
+  try {
+    stack = await Stack.start({
+      port,
+      dataDir,
+      databaseUrl: db.url,
+      loadBalancer: options.loadBalancer ?? 'nginx',
+      instances: options.instances ?? 2,
+      apiEnv: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '300', ...options.apiEnv },
+      onLog: (source, line) => logs.push(`[${source}] ${line}`),
+    });
+  } catch (error) {
+    // Stack.start stopped what it started; close the pool too, or the test file never exits.
+    await db.drop().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     stack,
     db,
