@@ -1,5 +1,5 @@
 // Micro-benchmark of the database side alone: Postgres CPU per call of transact_batch (by batch
-// size) and of account_statement, on one connection with no concurrency, one commit per call as
+// size), of transact() (a transaction alone) and of account_statement, on one connection with no concurrency, one commit per call as
 // in production. It reads the backend's own CPU time (/proc/<pid>/stat), which other work on a
 // shared machine barely changes, unlike wall-clock throughput. Splitting the cost of a batch into
 // a fixed part per call and a part per transaction says how much larger batches can save.
@@ -19,6 +19,7 @@ import { migrate } from '../src/db/migrate.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const TRANSACT_BATCH = 'SELECT status, saldo, limite FROM transact_batch($1::int[], $2::int[], $3::text[], $4::text[])';
+const TRANSACT = 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)';
 const ACCOUNT_STATEMENT = 'SELECT * FROM account_statement($1)';
 
 type Batch = [number[], number[], string[], string[]];
@@ -126,6 +127,19 @@ async function main(): Promise<void> {
     }
     const line = fitLine(points);
     process.stdout.write(`fit: cpu per call = ${line.fixed} us + ${line.perUnit} us x transactions in the batch\n`);
+
+    // What the service sends for a transaction that travels alone (every one at low load).
+    const singles = Array.from({ length: items + 100 }, () => randomBatch(1, false));
+    const single = await perCall(backendPid, items, (i) => {
+      const [[clientId], [valor], [tipo], [descricao]] = singles[i % singles.length]!;
+      return client.query({ name: 'transact', text: TRANSACT, values: [clientId, valor, tipo, descricao], rowMode: 'array' });
+    });
+    results.push({ kind: 'transact', size: 1, calls: items, ...single });
+    const batchOfOne = results.find((r) => r.kind === 'transact_batch' && r.size === 1) as { cpuUs: number } | undefined;
+    process.stdout.write(
+      `${'transact()'.padStart(14)}  ${String(items).padStart(7)}  ${String(single.cpuUs).padStart(20)}  ${String(single.cpuUs).padStart(18)}  ${String(single.wallUs).padStart(19)}` +
+        `${batchOfOne ? `  (${(single.cpuUs / batchOfOne.cpuUs).toFixed(2)} x a batch of one)` : ''}\n`,
+    );
 
     const rows = Number((await client.query('SELECT count(*) FROM transacoes')).rows[0].count);
     process.stdout.write(`\naccount_statement (${rows} transactions in the table)  postgres cpu us/call  wall us/call\n`);

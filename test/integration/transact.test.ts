@@ -132,3 +132,44 @@ test('many parallel debits at the limit boundary: exactly those that fit succeed
   const ledger = await assertLedgerConsistent(db.pool);
   assert.equal(ledger[1]!.transactions, 320);
 });
+
+test('transact() and a transact_batch() of one item give the same outcome in every case', async () => {
+  // [cliente, valor, tipo]: credit, debit to exactly -limite, debit past it, unknown client,
+  // credit past 2^53 - 1 (the balance is set near it first).
+  const cases: [number, number, string][] = [[1, 700, 'c'], [2, 80000, 'd'], [2, 1, 'd'], [6, 1, 'c'], [3, 11, 'c'], [3, 10, 'c']];
+  const outcomes: Record<'single' | 'batch', unknown[]> = { single: [], batch: [] };
+  const ledgers: Record<'single' | 'batch', unknown> = { single: undefined, batch: undefined };
+  for (const kind of ['single', 'batch'] as const) {
+    await db.pool.query('TRUNCATE transacoes');
+    await db.pool.query('UPDATE clientes SET saldo = CASE id WHEN 3 THEN 9007199254740991 - 10 ELSE 0 END');
+    for (const [clienteId, valor, tipo] of cases) {
+      const { rows } = kind === 'single'
+        ? await db.pool.query('SELECT status, saldo::text, limite FROM transact($1, $2, $3, $4)', [clienteId, valor, tipo, 'eq'])
+        : await db.pool.query('SELECT status, saldo::text, limite FROM transact_batch($1, $2, $3, $4)', [[clienteId], [valor], [tipo], ['eq']]);
+      outcomes[kind].push(rows[0]);
+    }
+    const { rows } = await db.pool.query('SELECT id, saldo::text FROM clientes ORDER BY id');
+    ledgers[kind] = rows;
+  }
+  assert.deepEqual(outcomes.single.map((row) => (row as { status: string }).status), ['ok', 'ok', 'limit_exceeded', 'client_not_found', 'balance_overflow', 'ok']);
+  assert.deepEqual(outcomes.single, outcomes.batch);
+  assert.deepEqual(ledgers.single, ledgers.batch);
+});
+
+test('single calls and batches racing on one client: exactly those that fit succeed, numbered 1..n without gaps', async () => {
+  await db.pool.query('TRUNCATE transacoes');
+  await db.pool.query('UPDATE clientes SET saldo = 0, ultima_seq = 0 WHERE id = 2');
+  // Client 2 has limite 80000: 200 single debits of 250 plus 50 batches of 4 such debits = 400
+  // debits, of which exactly 320 fit.
+  const singles = Array.from({ length: 200 }, () => db.pool.query("SELECT status FROM transact(2, 250, 'd', 'race')"));
+  const batches = Array.from({ length: 50 }, () => db.pool.query('SELECT status FROM transact_batch($1, $2, $3, $4)', [[2, 2, 2, 2], [250, 250, 250, 250], ['d', 'd', 'd', 'd'], ['race', 'race', 'race', 'race']]));
+  const statuses = (await Promise.all([...singles, ...batches])).flatMap((result) => result.rows.map((row) => row.status as string));
+  assert.equal(statuses.length, 400);
+  assert.equal(statuses.filter((status) => status === 'ok').length, 320);
+  assert.equal(await saldoOf(2), -80000);
+  const { rows } = await db.pool.query('SELECT min(seq)::int AS first, max(seq)::int AS last, count(*)::int AS n FROM transacoes WHERE cliente_id = 2');
+  assert.deepEqual(rows[0], { first: 1, last: 320, n: 320 });
+  const { rows: client } = await db.pool.query('SELECT ultima_seq::int FROM clientes WHERE id = 2');
+  assert.equal(client[0].ultima_seq, 320);
+  await assertLedgerConsistent(db.pool);
+});
