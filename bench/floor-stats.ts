@@ -1,0 +1,83 @@
+// Pure helpers of `npm run bench:floor` (bench/latency-floor.ts): summarising round-trip times,
+// the table it prints, and telling when a hand-read HTTP/1.1 response is complete.
+
+export interface LayerSummary {
+  layer: string;
+  samples: number;
+  /** Microseconds, one decimal. */
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** Summary of one layer's round trips, given in microseconds. */
+export function summarise(layer: string, micros: readonly number[]): LayerSummary {
+  const sorted = [...micros].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return {
+    layer,
+    samples: sorted.length,
+    p50: round1(percentile(sorted, 50)),
+    p90: round1(percentile(sorted, 90)),
+    p99: round1(percentile(sorted, 99)),
+    mean: round1(mean),
+    max: round1(sorted[sorted.length - 1] ?? NaN),
+  };
+}
+
+/** The table: each layer's percentiles and mean, and what its mean adds over the layer above it. */
+export function formatFloorTable(layers: readonly LayerSummary[]): string {
+  const header = ['layer', 'p50 us', 'p90 us', 'p99 us', 'mean us', 'max us', 'added by this layer (mean)'];
+  const rows = layers.map((s, i) => {
+    const previous = layers[i - 1];
+    const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${round1(s.mean - previous.mean)} over ${previous.layer}` : '(the floor)';
+    return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), added];
+  });
+  const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The same table in Markdown, for bench/RESULTS.md. */
+export function formatFloorMarkdown(layers: readonly LayerSummary[]): string {
+  const rows = layers.map((s, i) => {
+    const previous = layers[i - 1];
+    const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${Math.round(s.mean - previous.mean)}` : '(floor)';
+    return `| ${s.layer} | ${s.p50.toFixed(0)} | ${s.p90.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.mean.toFixed(0)} | ${added} |`;
+  });
+  return ['| layer | p50 us | p90 us | p99 us | mean us | added (mean) us |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Bytes of the whole response (head and body) within the buffer. */
+  length: number;
+}
+
+/**
+ * The response at the start of `buffer` once it is complete (head and Content-Length bytes of
+ * body), else undefined (read more). Throws on what this bench never expects: no
+ * Content-Length, chunked bodies, a malformed status line.
+ */
+export function completeResponse(buffer: Buffer): HttpResponse | undefined {
+  const headEnd = buffer.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const head = buffer.toString('latin1', 0, headEnd);
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+  if (!status) throw new Error(`not an HTTP/1.x response: ${JSON.stringify(head.slice(0, 80))}`);
+  const contentLength = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+  if (!contentLength) throw new Error(`response without Content-Length: ${JSON.stringify(head)}`);
+  const length = headEnd + 4 + Number(contentLength[1]);
+  return buffer.length >= length ? { status: Number(status[1]), length } : undefined;
+}

@@ -1,0 +1,305 @@
+// `npm run bench:floor`: the latency floor at low load, layer by layer. At low load every request
+// travels alone and every process on its path wakes from idle, so the end-to-end latency is
+// mostly the machine's wake-ups and one durable commit, not our code. This measures sequential
+// single round trips, each after an idle gap, from a bare TCP echo up to a new connection through
+// nginx, so that each layer's added cost is evidence, not a guess. See bench/RESULTS.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
+import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts/lib/limits.js';
+import { freePort } from '../scripts/lib/ports.js';
+import { Stack } from '../scripts/lib/stack.js';
+import { completeResponse, formatFloorMarkdown, formatFloorTable, summarise, type LayerSummary } from './floor-stats.js';
+import { formatMeta, runMeta } from './run-meta.js';
+
+const HELP = `Usage: npm run bench:floor -- [options]
+
+Sequential single round trips, each after an idle gap, through each layer of the stack in turn:
+tcp-echo (two node processes on loopback), pg-select-1, pg-durable-update (one WAL flush),
+pg-transact (the service's one-request function), api-direct (one instance, keep-alive),
+nginx-keepalive, nginx-new-connection (connect + request + close, the official test's shape).
+Starts its own stack (embedded Postgres in a temp dir, two instances, nginx, free ports).
+
+Options:
+  --gap <ms>        idle time before each round trip (default 5; 0 = back-to-back)
+  --samples <n>     measured round trips per layer (default 400)
+  --warmup <n>      unmeasured round trips per layer first (default 50)
+  --limits          run each service in its cgroup with docker-compose.yml's CPU/memory limits
+  --out <dir>       where the JSON result goes (default bench/out, git-ignored)
+  -h, --help        show this help
+`;
+
+interface FloorOptions {
+  gapMs: number;
+  samples: number;
+  warmup: number;
+  limits: boolean;
+  outDir: string;
+  help: boolean;
+}
+
+function parseOptions(argv: string[]): FloorOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      gap: { type: 'string' },
+      samples: { type: 'string' },
+      warmup: { type: 'string' },
+      limits: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const options = {
+    gapMs: Number(values.gap ?? 5),
+    samples: Number(values.samples ?? 400),
+    warmup: Number(values.warmup ?? 50),
+    limits: values.limits ?? false,
+    outDir: values.out ?? 'bench/out',
+    help: values.help ?? false,
+  };
+  // Bounded: the longest run allowed is ~7 x 2,000 x (100 ms + a round trip), under 30 minutes.
+  if (!(options.gapMs >= 0 && options.gapMs <= 100)) throw new Error('--gap takes 0..100 ms');
+  if (!(Number.isInteger(options.samples) && options.samples >= 10 && options.samples <= 2000)) throw new Error('--samples takes 10..2000');
+  if (!(Number.isInteger(options.warmup) && options.warmup >= 0 && options.warmup <= 1000)) throw new Error('--warmup takes 0..1000');
+  return options;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[floor] ${message}\n`);
+}
+
+/** A socket on which each send waits until `complete` says the whole answer has arrived. */
+class Exchange {
+  private buffer: Buffer = Buffer.alloc(0);
+  private waiting: { complete: (b: Buffer) => number | undefined; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.check();
+    });
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => this.fail(new Error('connection closed before the whole answer arrived')));
+  }
+
+  send(payload: string | Buffer, complete: (b: Buffer) => number | undefined): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { complete, resolve, reject };
+      this.socket.write(payload);
+    });
+  }
+
+  private check(): void {
+    if (!this.waiting) return;
+    try {
+      const length = this.waiting.complete(this.buffer);
+      if (length === undefined) return;
+      const answer = this.buffer.subarray(0, length);
+      this.buffer = this.buffer.subarray(length);
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve(answer);
+    } catch (error) {
+      this.fail(error as Error);
+    }
+  }
+
+  private fail(error: Error): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.reject(error);
+  }
+}
+
+function connect(port: number): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(new Exchange(socket));
+    });
+  });
+}
+
+/** A child node process echoing every byte back (TCP_NODELAY): the other end of tcp-echo. */
+const ECHO_SERVER = `const net = require('node:net');
+const server = net.createServer((s) => { s.setNoDelay(true); s.on('data', (d) => s.write(d)); s.on('error', () => {}); });
+server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+process.on('disconnect', () => process.exit(0));`;
+
+function startEchoServer(): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`echo server exited with code ${code}`)));
+    child.once('message', (port) => resolve({ child, port: Number(port) }));
+  });
+}
+
+const POST_BODY = '{"valor":1,"tipo":"c","descricao":"floor"}';
+const postRequest = (connection: 'keep-alive' | 'close') =>
+  `POST /clientes/5/transacoes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+  `Content-Length: ${Buffer.byteLength(POST_BODY)}\r\nConnection: ${connection}\r\n\r\n${POST_BODY}`;
+
+/** Fails loudly on any answer but 200: a floor measured on errors would be meaningless. */
+function httpLength(buffer: Buffer): number | undefined {
+  const response = completeResponse(buffer);
+  if (response && response.status !== 200) throw new Error(`HTTP ${response.status}: ${buffer.toString('utf8', 0, response.length)}`);
+  return response?.length;
+}
+
+/** One POST on a new connection: connect, request, full answer, close. */
+async function postOnNewConnection(port: number): Promise<void> {
+  const exchange = await connect(port);
+  try {
+    await exchange.send(postRequest('close'), httpLength);
+  } finally {
+    exchange.socket.destroy();
+  }
+}
+
+/** Round-trip times in microseconds of `once`, each after `gapMs` idle, after the warm-up. */
+async function measure(once: () => Promise<unknown>, options: FloorOptions): Promise<number[]> {
+  const micros: number[] = [];
+  for (let i = 0; i < options.warmup + options.samples; i++) {
+    if (options.gapMs > 0) await sleep(options.gapMs);
+    const started = process.hrtime.bigint();
+    await once();
+    const elapsed = Number(process.hrtime.bigint() - started) / 1000;
+    if (i >= options.warmup) micros.push(elapsed);
+  }
+  return micros;
+}
+
+async function main(options: FloorOptions): Promise<void> {
+  const meta = runMeta();
+  const outDir = path.resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+  let limits: ComposeLimits | undefined;
+  let stack: Stack | undefined;
+  let echo: ChildProcess | undefined;
+  let workDir: string | undefined;
+  const clients: { end(): Promise<unknown> }[] = [];
+  const warnings: string[] = [];
+  let shutdownDone: Promise<void> | undefined;
+  const shutdown = () =>
+    (shutdownDone ??= (async () => {
+      echo?.kill();
+      for (const client of clients) await client.end().catch(() => {});
+      await stack?.stop().catch((error: Error) => log(`stopping the stack: ${error.message}`));
+      if (limits) process.stderr.write(`${await limits.report()}\n`);
+      await limits?.cleanup().catch((error: Error) => log(error.message));
+      if (workDir) await rm(workDir, { recursive: true, force: true });
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void shutdown().finally(() => process.exit(130));
+    });
+  }
+  // Bound the run: every round trip at its gap plus 50 ms, and 120 s for start and stop.
+  const boundS = 120 + (7 * (options.warmup + options.samples) * (options.gapMs + 50)) / 1000;
+  const watchdog = setTimeout(() => {
+    log(`still running after ${Math.round(boundS)} s: giving up`);
+    void shutdown().finally(() => process.exit(3));
+  }, boundS * 1000);
+  watchdog.unref();
+
+  try {
+    // Compose's runtime settings with and without limits, so that only the cgroups differ.
+    const runtime = existsSync(COMPOSE_FILE) ? parseComposeRuntime(await readFile(COMPOSE_FILE, 'utf8')) : undefined;
+    if (options.limits) limits = await applyComposeLimits(COMPOSE_FILE);
+    workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-floor-'));
+    log(`starting the stack${limits ? ` under limits (cgroup v${limits.cgroupVersion} at ${limits.location})` : ''}`);
+    stack = await Stack.start({
+      port: await freePort(),
+      dataDir: workDir,
+      apiEnv: { ...runtime?.apiEnv, LOG_LEVEL: 'warn' },
+      postgresSettings: { ...runtime?.postgresSettings },
+      loadBalancer: 'nginx',
+      onLog: (source, line) => warnings.push(`[${source}] ${line}`),
+      ...(limits ? { wrapCommand: limits.wrapCommand } : {}),
+    });
+    const limitsText = limits
+      ? `on: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU/${s.memoryText}`).join(', ')} (cgroup v${limits.cgroupVersion}; this process and the echo child are not limited)`
+      : 'off (every process shares both cores)';
+    process.stdout.write(`${formatMeta(meta, limitsText)}\n`);
+    process.stdout.write(`method: ${options.samples} sequential round trips per layer after ${options.warmup} unmeasured, each after ${options.gapMs} ms idle${options.gapMs === 0 ? ' (back-to-back)' : ''}\n\n`);
+
+    const started = await startEchoServer();
+    echo = started.child;
+    const echoSocket = await connect(started.port);
+    const ping = Buffer.alloc(64, 'x');
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    clients.push(db);
+    await db.connect();
+    const apiSocket = await connect(stack.instances[0]!.port);
+    const nginxPort = Number(new URL(stack.url).port);
+    const nginxSocket = await connect(nginxPort);
+
+    const layers: [string, () => Promise<unknown>][] = [
+      ['tcp-echo', () => echoSocket.send(ping, (b) => (b.length >= ping.length ? ping.length : undefined))],
+      ['pg-select-1', () => db.query({ name: 'floor-select-1', text: 'SELECT 1', rowMode: 'array' })],
+      ['pg-durable-update', () => db.query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
+      ['pg-transact', async () => {
+        const { rows } = await db.query({ name: 'floor-transact', text: 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)', values: [5, 1, 'c', 'floor'] });
+        if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
+      }],
+      ['api-direct', () => apiSocket.send(postRequest('keep-alive'), httpLength)],
+      ['nginx-keepalive', () => nginxSocket.send(postRequest('keep-alive'), httpLength)],
+      ['nginx-new-connection', () => postOnNewConnection(nginxPort)],
+    ];
+    const summaries: LayerSummary[] = [];
+    const samples: Record<string, number[]> = {};
+    for (const [name, once] of layers) {
+      const micros = await measure(once, options);
+      samples[name] = micros.map((us) => Math.round(us * 10) / 10);
+      summaries.push(summarise(name, micros));
+      log(`${name}: mean ${summaries.at(-1)!.mean} us`);
+    }
+    process.stdout.write(`${formatFloorTable(summaries)}\n\n${formatFloorMarkdown(summaries)}\n`);
+    for (const socket of [echoSocket, apiSocket, nginxSocket]) socket.socket.destroy();
+
+    const loadBalancer = stack.loadBalancer;
+    await shutdown();
+    const problems = warnings.filter((line) => /"level":"(warn|error)"/.test(line));
+    if (problems.length > 0) log(`the instances logged ${problems.length} warnings or errors, e.g.:\n  ${problems.slice(0, 5).join('\n  ')}`);
+    const stamp = meta.date.replace(/\.\d+Z$/, '').replace(/:/g, '-');
+    const file = path.join(outDir, `floor-${stamp}-gap${options.gapMs}${options.limits ? '-limits' : ''}.json`);
+    const json = { meta, options, limits: limits ? { on: true, cgroupVersion: limits.cgroupVersion, services: limits.services } : { on: false }, loadBalancer, layers: summaries, samples };
+    await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
+    process.stdout.write(`\nresult: ${path.relative(process.cwd(), file)}\n`);
+  } finally {
+    clearTimeout(watchdog);
+    await shutdown();
+  }
+}
+
+let options: FloorOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+main(options).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,42 @@
+// The helpers of `npm run bench:floor`: percentiles, the table's "added" column, and when a
+// hand-read HTTP response is complete (a bench that stops reading early would measure too little).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { completeResponse, formatFloorTable, percentile, summarise } from '../../bench/floor-stats.js';
+
+test('percentile is nearest-rank', () => {
+  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(sorted, 50), 50);
+  assert.equal(percentile(sorted, 99), 99);
+  assert.equal(percentile(sorted, 100), 100);
+  assert.equal(percentile([7], 99), 7);
+  assert.equal(percentile([1, 2], 0), 1);
+});
+
+test('summarise sorts, averages and rounds to 0.1 us', () => {
+  const s = summarise('x', [3, 1, 2, 10.04]);
+  assert.deepEqual(s, { layer: 'x', samples: 4, p50: 2, p90: 10, p99: 10, mean: 4, max: 10 });
+});
+
+test('the table says what each layer adds over the one above it', () => {
+  const table = formatFloorTable([summarise('a', [100]), summarise('b', [350]), summarise('c', [300])]);
+  const lines = table.split('\n');
+  assert.match(lines[1]!, /^a .*\(the floor\)$/);
+  assert.match(lines[2]!, /\+250 over a$/);
+  assert.match(lines[3]!, /-50 over b$/);
+});
+
+test('a response is complete only with its whole Content-Length body', () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 10\r\n\r\n';
+  assert.equal(completeResponse(Buffer.from('HTTP/1.1 200 OK\r\n')), undefined);
+  assert.equal(completeResponse(Buffer.from(`${head}{"a":`)), undefined);
+  assert.deepEqual(completeResponse(Buffer.from(`${head}{"a":1234}`)), { status: 200, length: head.length + 10 });
+  // A pipelined next answer stays in the buffer: the length covers only the first.
+  assert.deepEqual(completeResponse(Buffer.from(`${head}{"a":1234}HTTP/1.1`)), { status: 200, length: head.length + 10 });
+  assert.equal(completeResponse(Buffer.from('HTTP/1.1 422 Unprocessable\r\nContent-Length: 0\r\n\r\n'))?.status, 422);
+});
+
+test('a response the bench cannot delimit is an error, not a hang', () => {
+  assert.throws(() => completeResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')), /Content-Length/);
+  assert.throws(() => completeResponse(Buffer.from('garbage\r\n\r\n')), /not an HTTP/);
+});
