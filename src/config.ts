@@ -14,7 +14,7 @@ export interface Config {
   /** Connections this instance keeps to Postgres. */
   readonly dbPoolSize: number;
   /**
-   * transact_batch calls in flight at once. Batches lock their clients, so in Postgres they run
+   * Credit/debit calls (transact or transact_batch) in flight at once. Batches lock their clients, so in Postgres they run
    * one after another anyway: more in flight only makes each batch smaller and makes it wait on
    * the previous one's locks. One per instance lets the next batch grow while one commits.
    */

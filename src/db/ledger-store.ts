@@ -12,7 +12,7 @@ import { log } from '../log.js';
 import { errorCodeForDatabaseError } from './errors.js';
 
 export interface BatchingOptions {
-  /** transact_batch calls in flight at once; at most the pool size. */
+  /** Credit/debit calls (transact or transact_batch) in flight at once; at most the pool size. */
   readonly maxInFlight: number;
   /** Most transactions in one call. */
   readonly batchMax: number;
