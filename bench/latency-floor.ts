@@ -79,6 +79,7 @@ function log(message: string): void {
 /** A socket on which each send waits until `complete` says the whole answer has arrived. */
 class Exchange {
   private buffer: Buffer = Buffer.alloc(0);
+  private closed = false;
   private waiting: { complete: (b: Buffer) => number | undefined; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
 
   constructor(readonly socket: net.Socket) {
@@ -88,12 +89,22 @@ class Exchange {
       this.check();
     });
     socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('connection closed before the whole answer arrived')));
+    socket.on('close', () => {
+      this.closed = true;
+      this.fail(new Error('connection closed before the whole answer arrived'));
+    });
   }
 
+  /** Rejects rather than hangs: on a closed connection, and after ROUND_TRIP_TIMEOUT_MS. */
   send(payload: string | Buffer, complete: (b: Buffer) => number | undefined): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new Error('the connection was closed (idle timeout?) before this request'));
     return new Promise((resolve, reject) => {
-      this.waiting = { complete, resolve, reject };
+      const timer = setTimeout(() => this.fail(new Error(`no whole answer within ${ROUND_TRIP_TIMEOUT_MS} ms`)), ROUND_TRIP_TIMEOUT_MS);
+      const settle = <T>(then: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        then(value);
+      };
+      this.waiting = { complete, resolve: settle(resolve), reject: settle(reject) };
       this.socket.write(payload);
     });
   }
@@ -119,6 +130,8 @@ class Exchange {
     waiting?.reject(error);
   }
 }
+
+const ROUND_TRIP_TIMEOUT_MS = 5000;
 
 function connect(port: number): Promise<Exchange> {
   return new Promise((resolve, reject) => {
@@ -238,37 +251,46 @@ async function main(options: FloorOptions): Promise<void> {
 
     const started = await startEchoServer();
     echo = started.child;
-    const echoSocket = await connect(started.port);
     const ping = Buffer.alloc(64, 'x');
     const db = new pg.Client({ connectionString: stack.databaseUrl });
     clients.push(db);
     await db.connect();
-    const apiSocket = await connect(stack.instances[0]!.port);
     const nginxPort = Number(new URL(stack.url).port);
-    const nginxSocket = await connect(nginxPort);
-
-    const layers: [string, () => Promise<unknown>][] = [
-      ['tcp-echo', () => echoSocket.send(ping, (b) => (b.length >= ping.length ? ping.length : undefined))],
-      ['pg-select-1', () => db.query({ name: 'floor-select-1', text: 'SELECT 1', rowMode: 'array' })],
-      ['pg-durable-update', () => db.query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
-      ['pg-transact', async () => {
-        const { rows } = await db.query({ name: 'floor-transact', text: 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)', values: [5, 1, 'c', 'floor'] });
-        if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
+    const transact = async () => {
+      const { rows } = await db.query({ name: 'floor-transact', text: 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)', values: [5, 1, 'c', 'floor'] });
+      if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
+    };
+    // Sockets open when their layer starts: uWS closes a connection idle for 10 s.
+    const sockets: Exchange[] = [];
+    const openSocket = async (port: number) => sockets[sockets.push(await connect(port)) - 1]!;
+    const layers: [string, () => Promise<() => Promise<unknown>>][] = [
+      ['tcp-echo', async () => {
+        const socket = await openSocket(started.port);
+        return () => socket.send(ping, (b) => (b.length >= ping.length ? ping.length : undefined));
       }],
-      ['api-direct', () => apiSocket.send(postRequest('keep-alive'), httpLength)],
-      ['nginx-keepalive', () => nginxSocket.send(postRequest('keep-alive'), httpLength)],
-      ['nginx-new-connection', () => postOnNewConnection(nginxPort)],
+      ['pg-select-1', async () => () => db.query({ name: 'floor-select-1', text: 'SELECT 1', rowMode: 'array' })],
+      ['pg-durable-update', async () => () => db.query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
+      ['pg-transact', async () => transact],
+      ['api-direct', async () => {
+        const socket = await openSocket(stack!.instances[0]!.port);
+        return () => socket.send(postRequest('keep-alive'), httpLength);
+      }],
+      ['nginx-keepalive', async () => {
+        const socket = await openSocket(nginxPort);
+        return () => socket.send(postRequest('keep-alive'), httpLength);
+      }],
+      ['nginx-new-connection', async () => () => postOnNewConnection(nginxPort)],
     ];
     const summaries: LayerSummary[] = [];
     const samples: Record<string, number[]> = {};
-    for (const [name, once] of layers) {
-      const micros = await measure(once, options);
+    for (const [name, open] of layers) {
+      const micros = await measure(await open(), options);
       samples[name] = micros.map((us) => Math.round(us * 10) / 10);
       summaries.push(summarise(name, micros));
       log(`${name}: mean ${summaries.at(-1)!.mean} us`);
     }
     process.stdout.write(`${formatFloorTable(summaries)}\n\n${formatFloorMarkdown(summaries)}\n`);
-    for (const socket of [echoSocket, apiSocket, nginxSocket]) socket.socket.destroy();
+    for (const socket of sockets) socket.socket.destroy();
 
     const loadBalancer = stack.loadBalancer;
     await shutdown();
