@@ -10,6 +10,8 @@ export interface LayerSummary {
   p99: number;
   mean: number;
   max: number;
+  /** Share of the machine's CPU time the hypervisor stole during the layer (percent). */
+  stealPercent?: number;
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
@@ -38,11 +40,11 @@ export function summarise(layer: string, micros: readonly number[]): LayerSummar
 
 /** The table: each layer's percentiles and mean, and what its mean adds over the layer above it. */
 export function formatFloorTable(layers: readonly LayerSummary[]): string {
-  const header = ['layer', 'p50 us', 'p90 us', 'p99 us', 'mean us', 'max us', 'added by this layer (mean)'];
+  const header = ['layer', 'p50 us', 'p90 us', 'p99 us', 'mean us', 'max us', 'steal %', 'added by this layer (mean)'];
   const rows = layers.map((s, i) => {
     const previous = layers[i - 1];
     const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${round1(s.mean - previous.mean)} over ${previous.layer}` : '(the floor)';
-    return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), added];
+    return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), s.stealPercent?.toFixed(1) ?? 'n/a', added];
   });
   const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
   const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
@@ -54,9 +56,24 @@ export function formatFloorMarkdown(layers: readonly LayerSummary[]): string {
   const rows = layers.map((s, i) => {
     const previous = layers[i - 1];
     const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${Math.round(s.mean - previous.mean)}` : '(floor)';
-    return `| ${s.layer} | ${s.p50.toFixed(0)} | ${s.p90.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.mean.toFixed(0)} | ${added} |`;
+    return `| ${s.layer} | ${s.p50.toFixed(0)} | ${s.p90.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.mean.toFixed(0)} | ${added} | ${s.stealPercent?.toFixed(1) ?? 'n/a'} |`;
   });
-  return ['| layer | p50 us | p90 us | p99 us | mean us | added (mean) us |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['| layer | p50 us | p90 us | p99 us | mean us | added (mean) us | steal % |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Jiffies of all CPUs from /proc/stat's first line: steal (taken by the hypervisor) and total. */
+export function parseProcStat(text: string): { steal: number; total: number } {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no "cpu " line in /proc/stat');
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/** Percent of the CPU time between two /proc/stat readings that was stolen. */
+export function stealPercent(before: { steal: number; total: number }, after: { steal: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? round1((100 * (after.steal - before.steal)) / total) : 0;
 }
 
 export interface HttpResponse {

@@ -2,7 +2,7 @@
 // hand-read HTTP response is complete (a bench that stops reading early would measure too little).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { completeResponse, formatFloorTable, percentile, summarise } from '../../bench/floor-stats.js';
+import { completeResponse, formatFloorTable, parseProcStat, percentile, stealPercent, summarise } from '../../bench/floor-stats.js';
 
 test('percentile is nearest-rank', () => {
   const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -39,4 +39,12 @@ test('a response is complete only with its whole Content-Length body', () => {
 test('a response the bench cannot delimit is an error, not a hang', () => {
   assert.throws(() => completeResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')), /Content-Length/);
   assert.throws(() => completeResponse(Buffer.from('garbage\r\n\r\n')), /not an HTTP/);
+});
+
+test('steal is the hypervisor share of all CPU time between two readings', () => {
+  const before = parseProcStat('cpu  100 0 50 800 10 0 0 40 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
+  assert.deepEqual(before, { steal: 40, total: 1000 });
+  const after = parseProcStat('cpu  150 0 60 1000 10 0 0 80 0 0\n');
+  assert.equal(stealPercent(before, after), 13.3); // 40 of 300
+  assert.equal(stealPercent(after, after), 0);
 });
