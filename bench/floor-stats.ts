@@ -10,7 +10,7 @@ export interface LayerSummary {
   p99: number;
   mean: number;
   max: number;
-  /** Share of the machine's CPU time the hypervisor stole during the layer (percent). */
+  /** Of the CPU time the VM wanted during the layer (busy + stolen), the percent the host kept. */
   stealPercent?: number;
 }
 
@@ -61,19 +61,29 @@ export function formatFloorMarkdown(layers: readonly LayerSummary[]): string {
   return ['| layer | p50 us | p90 us | p99 us | mean us | added (mean) us | steal % |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-/** Jiffies of all CPUs from /proc/stat's first line: steal (taken by the hypervisor) and total. */
-export function parseProcStat(text: string): { steal: number; total: number } {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) throw new Error('no "cpu " line in /proc/stat');
-  // user nice system idle iowait irq softirq steal (guest time is already in user)
-  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
+export interface CpuTimes {
+  /** Jiffies of all CPUs running something: user, nice, system, irq, softirq. */
+  busy: number;
+  /** Jiffies a vCPU was runnable but the hypervisor ran something else. */
+  steal: number;
 }
 
-/** Percent of the CPU time between two /proc/stat readings that was stolen. */
-export function stealPercent(before: { steal: number; total: number }, after: { steal: number; total: number }): number {
-  const total = after.total - before.total;
-  return total > 0 ? round1((100 * (after.steal - before.steal)) / total) : 0;
+/** CPU times from /proc/stat's first line (user nice system idle iowait irq softirq steal ...). */
+export function parseProcStat(text: string): CpuTimes {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no "cpu " line in /proc/stat');
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { busy: user + nice + system + irq + softirq, steal };
+}
+
+/**
+ * Of the CPU time wanted between two readings (busy + stolen), the percent the host kept. Not a
+ * share of all time: a mostly idle VM steals little in total even when each wake-up waits.
+ */
+export function stealPercent(before: CpuTimes, after: CpuTimes): number {
+  const steal = after.steal - before.steal;
+  const wanted = after.busy - before.busy + steal;
+  return wanted > 0 ? round1((100 * steal) / wanted) : 0;
 }
 
 export interface HttpResponse {

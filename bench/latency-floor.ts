@@ -26,6 +26,8 @@ tcp-echo (two node processes on loopback), pg-select-1, pg-durable-update (one W
 pg-transact (the service's one-request function), api-direct (one instance, keep-alive),
 nginx-keepalive, nginx-new-connection (connect + request + close, the official test's shape).
 Starts its own stack (embedded Postgres in a temp dir, two instances, nginx, free ports).
+"steal %": of the CPU time the VM wanted during a layer, the share its host ran other work
+instead; a contended host slows every wake-up, so compare runs at a similar steal.
 
 Options:
   --gap <ms>        idle time before each round trip (default 5; 0 = back-to-back)

@@ -41,10 +41,10 @@ test('a response the bench cannot delimit is an error, not a hang', () => {
   assert.throws(() => completeResponse(Buffer.from('garbage\r\n\r\n')), /not an HTTP/);
 });
 
-test('steal is the hypervisor share of all CPU time between two readings', () => {
-  const before = parseProcStat('cpu  100 0 50 800 10 0 0 40 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
-  assert.deepEqual(before, { steal: 40, total: 1000 });
-  const after = parseProcStat('cpu  150 0 60 1000 10 0 0 80 0 0\n');
-  assert.equal(stealPercent(before, after), 13.3); // 40 of 300
+test('steal is the share of the CPU time wanted (busy + stolen) that the host kept', () => {
+  const before = parseProcStat('cpu  100 0 50 800 10 3 2 40 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
+  assert.deepEqual(before, { busy: 155, steal: 40 });
+  const after = parseProcStat('cpu  150 0 60 1000 10 3 2 80 0 0\n');
+  assert.equal(stealPercent(before, after), 40); // 40 stolen of 60 busy + 40 stolen; idle not counted
   assert.equal(stealPercent(after, after), 0);
 });
