@@ -12,6 +12,8 @@ export interface LayerSummary {
   max: number;
   /** Of the CPU time the VM wanted during the layer (busy + stolen), the percent the host kept. */
   stealPercent?: number;
+  /** Under limits: CFS periods in which some service was throttled during the layer. */
+  throttledPeriods?: number;
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
@@ -40,11 +42,11 @@ export function summarise(layer: string, micros: readonly number[]): LayerSummar
 
 /** The table: each layer's percentiles and mean, and what its mean adds over the layer above it. */
 export function formatFloorTable(layers: readonly LayerSummary[]): string {
-  const header = ['layer', 'p50 us', 'p90 us', 'p99 us', 'mean us', 'max us', 'steal %', 'added by this layer (mean)'];
+  const header = ['layer', 'p50 us', 'p90 us', 'p99 us', 'mean us', 'max us', 'steal %', 'throttled', 'added by this layer (mean)'];
   const rows = layers.map((s, i) => {
     const previous = layers[i - 1];
     const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${round1(s.mean - previous.mean)} over ${previous.layer}` : '(the floor)';
-    return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), s.stealPercent?.toFixed(1) ?? 'n/a', added];
+    return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), s.stealPercent?.toFixed(1) ?? 'n/a', String(s.throttledPeriods ?? '-'), added];
   });
   const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
   const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
@@ -56,9 +58,15 @@ export function formatFloorMarkdown(layers: readonly LayerSummary[]): string {
   const rows = layers.map((s, i) => {
     const previous = layers[i - 1];
     const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${Math.round(s.mean - previous.mean)}` : '(floor)';
-    return `| ${s.layer} | ${s.p50.toFixed(0)} | ${s.p90.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.mean.toFixed(0)} | ${added} | ${s.stealPercent?.toFixed(1) ?? 'n/a'} |`;
+    const throttled = s.throttledPeriods === undefined ? '' : ` ${s.throttledPeriods} |`;
+    return `| ${s.layer} | ${s.p50.toFixed(0)} | ${s.p90.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.mean.toFixed(0)} | ${added} | ${s.stealPercent?.toFixed(1) ?? 'n/a'} |${throttled}`;
   });
-  return ['| layer | p50 us | p90 us | p99 us | mean us | added (mean) us | steal % |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  const limited = layers.some((s) => s.throttledPeriods !== undefined);
+  return [
+    `| layer | p50 us | p90 us | p99 us | mean us | added (mean) us | steal % |${limited ? ' throttled periods |' : ''}`,
+    `|---|---|---|---|---|---|---|${limited ? '---|' : ''}`,
+    ...rows,
+  ].join('\n');
 }
 
 export interface CpuTimes {

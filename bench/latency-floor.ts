@@ -3,10 +3,12 @@
 // mostly the machine's wake-ups and one durable commit, not our code. This measures sequential
 // single round trips, each after an idle gap, from a bare TCP echo up to a new connection through
 // nginx, so that each layer's added cost is evidence, not a guess. See bench/RESULTS.md.
+// The layers run in blocks, in order, and the whole sequence is repeated (--passes): on a shared
+// host the conditions drift within a minute, and one block per layer would charge the drift to
+// whichever layer ran at the time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +18,7 @@ import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
+import { connect } from './floor-exchange.js';
 import { completeResponse, formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarise, type LayerSummary } from './floor-stats.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
@@ -31,8 +34,9 @@ instead; a contended host slows every wake-up, so compare runs at a similar stea
 
 Options:
   --gap <ms>        idle time before each round trip (default 5; 0 = back-to-back)
-  --samples <n>     measured round trips per layer (default 400)
-  --warmup <n>      unmeasured round trips per layer first (default 50)
+  --samples <n>     measured round trips per layer (default 400), spread over the passes
+  --warmup <n>      unmeasured round trips per layer (default 50), spread over the passes
+  --passes <n>      times the sequence of layers is repeated (default 4)
   --limits          run each service in its cgroup with docker-compose.yml's CPU/memory limits
   --out <dir>       where the JSON result goes (default bench/out, git-ignored)
   -h, --help        show this help
@@ -42,6 +46,7 @@ interface FloorOptions {
   gapMs: number;
   samples: number;
   warmup: number;
+  passes: number;
   limits: boolean;
   outDir: string;
   help: boolean;
@@ -54,6 +59,7 @@ function parseOptions(argv: string[]): FloorOptions {
       gap: { type: 'string' },
       samples: { type: 'string' },
       warmup: { type: 'string' },
+      passes: { type: 'string' },
       limits: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -63,6 +69,7 @@ function parseOptions(argv: string[]): FloorOptions {
     gapMs: Number(values.gap ?? 5),
     samples: Number(values.samples ?? 400),
     warmup: Number(values.warmup ?? 50),
+    passes: Number(values.passes ?? 4),
     limits: values.limits ?? false,
     outDir: values.out ?? 'bench/out',
     help: values.help ?? false,
@@ -71,79 +78,12 @@ function parseOptions(argv: string[]): FloorOptions {
   if (!(options.gapMs >= 0 && options.gapMs <= 100)) throw new Error('--gap takes 0..100 ms');
   if (!(Number.isInteger(options.samples) && options.samples >= 10 && options.samples <= 2000)) throw new Error('--samples takes 10..2000');
   if (!(Number.isInteger(options.warmup) && options.warmup >= 0 && options.warmup <= 1000)) throw new Error('--warmup takes 0..1000');
+  if (!(Number.isInteger(options.passes) && options.passes >= 1 && options.passes <= 10)) throw new Error('--passes takes 1..10');
   return options;
 }
 
 function log(message: string): void {
   process.stderr.write(`[floor] ${message}\n`);
-}
-
-/** A socket on which each send waits until `complete` says the whole answer has arrived. */
-class Exchange {
-  private buffer: Buffer = Buffer.alloc(0);
-  private closed = false;
-  private waiting: { complete: (b: Buffer) => number | undefined; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
-
-  constructor(readonly socket: net.Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-      this.check();
-    });
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => {
-      this.closed = true;
-      this.fail(new Error('connection closed before the whole answer arrived'));
-    });
-  }
-
-  /** Rejects rather than hangs: on a closed connection, and after ROUND_TRIP_TIMEOUT_MS. */
-  send(payload: string | Buffer, complete: (b: Buffer) => number | undefined): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new Error('the connection was closed (idle timeout?) before this request'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error(`no whole answer within ${ROUND_TRIP_TIMEOUT_MS} ms`)), ROUND_TRIP_TIMEOUT_MS);
-      const settle = <T>(then: (value: T) => void) => (value: T) => {
-        clearTimeout(timer);
-        then(value);
-      };
-      this.waiting = { complete, resolve: settle(resolve), reject: settle(reject) };
-      this.socket.write(payload);
-    });
-  }
-
-  private check(): void {
-    if (!this.waiting) return;
-    try {
-      const length = this.waiting.complete(this.buffer);
-      if (length === undefined) return;
-      const answer = this.buffer.subarray(0, length);
-      this.buffer = this.buffer.subarray(length);
-      const { resolve } = this.waiting;
-      this.waiting = undefined;
-      resolve(answer);
-    } catch (error) {
-      this.fail(error as Error);
-    }
-  }
-
-  private fail(error: Error): void {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.reject(error);
-  }
-}
-
-const ROUND_TRIP_TIMEOUT_MS = 5000;
-
-function connect(port: number): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(new Exchange(socket));
-    });
-  });
 }
 
 /** A child node process echoing every byte back (TCP_NODELAY): the other end of tcp-echo. */
@@ -183,6 +123,29 @@ async function postOnNewConnection(port: number): Promise<void> {
   }
 }
 
+/** The seven layers, from the machine's floor up to the official test's shape. */
+function floorLayers(db: pg.Client, echoPort: number, apiPort: number, nginxPort: number): Layer[] {
+  const ping = Buffer.alloc(64, 'x');
+  const overSocket = (port: number, payload: string | Buffer, complete: (b: Buffer) => number | undefined) => async () => {
+    const exchange = await connect(port);
+    return { once: () => exchange.send(payload, complete), close: () => exchange.socket.destroy() };
+  };
+  const query = (config: pg.QueryConfig) => async () => ({ once: () => db.query(config) });
+  const transact = async () => {
+    const { rows } = await db.query({ name: 'floor-transact', text: 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)', values: [5, 1, 'c', 'floor'] });
+    if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
+  };
+  return [
+    ['tcp-echo', overSocket(echoPort, ping, (b) => (b.length >= ping.length ? ping.length : undefined))],
+    ['pg-select-1', query({ name: 'floor-select-1', text: 'SELECT 1' })],
+    ['pg-durable-update', query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
+    ['pg-transact', async () => ({ once: transact })],
+    ['api-direct', overSocket(apiPort, postRequest('keep-alive'), httpLength)],
+    ['nginx-keepalive', overSocket(nginxPort, postRequest('keep-alive'), httpLength)],
+    ['nginx-new-connection', async () => ({ once: () => postOnNewConnection(nginxPort) })],
+  ];
+}
+
 const STACK_WARMUP_REQUESTS = 2000;
 
 /**
@@ -199,18 +162,23 @@ async function warmStack(nginxPort: number): Promise<void> {
   await Promise.all(Array.from({ length: 8 }, worker));
 }
 
-/** Round-trip times in microseconds of `once`, each after `gapMs` idle, after the warm-up. */
-async function measure(once: () => Promise<unknown>, options: FloorOptions): Promise<number[]> {
-  const micros: number[] = [];
-  for (let i = 0; i < options.warmup + options.samples; i++) {
-    if (options.gapMs > 0) await sleep(options.gapMs);
+/** Adds round-trip times in microseconds of `once` to `micros`, each after `gapMs` idle. */
+async function measure(once: () => Promise<unknown>, warmup: number, samples: number, gapMs: number, micros: number[]): Promise<void> {
+  for (let i = 0; i < warmup + samples; i++) {
+    if (gapMs > 0) await sleep(gapMs);
     const started = process.hrtime.bigint();
     await once();
     const elapsed = Number(process.hrtime.bigint() - started) / 1000;
-    if (i >= options.warmup) micros.push(elapsed);
+    if (i >= warmup) micros.push(elapsed);
   }
-  return micros;
 }
+
+/** Pass `pass`'s share of `total` (the first passes take the remainder). */
+const share = (total: number, passes: number, pass: number) => Math.floor(total / passes) + (pass < total % passes ? 1 : 0);
+
+type RoundTrip = () => Promise<unknown>;
+/** A layer opens its connection per block (uWS closes one idle for 10 s) and closes it after. */
+type Layer = [name: string, open: () => Promise<{ once: RoundTrip; close?: () => void }>];
 
 async function main(options: FloorOptions): Promise<void> {
   const meta = runMeta();
@@ -220,13 +188,13 @@ async function main(options: FloorOptions): Promise<void> {
   let stack: Stack | undefined;
   let echo: ChildProcess | undefined;
   let workDir: string | undefined;
-  const clients: { end(): Promise<unknown> }[] = [];
+  let db: pg.Client | undefined;
   const warnings: string[] = [];
   let shutdownDone: Promise<void> | undefined;
   const shutdown = () =>
     (shutdownDone ??= (async () => {
       echo?.kill();
-      for (const client of clients) await client.end().catch(() => {});
+      await db?.end().catch(() => {});
       await stack?.stop().catch((error: Error) => log(`stopping the stack: ${error.message}`));
       if (limits) process.stderr.write(`${await limits.report()}\n`);
       await limits?.cleanup().catch((error: Error) => log(error.message));
@@ -265,50 +233,44 @@ async function main(options: FloorOptions): Promise<void> {
       ? `on: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU/${s.memoryText}`).join(', ')} (cgroup v${limits.cgroupVersion}; this process and the echo child are not limited)`
       : 'off (every process shares both cores)';
     process.stdout.write(`${formatMeta(meta, limitsText)}\n`);
-    process.stdout.write(`method: ${options.samples} sequential round trips per layer after ${options.warmup} unmeasured, each after ${options.gapMs} ms idle${options.gapMs === 0 ? ' (back-to-back)' : ''}; ` +
+    process.stdout.write(`method: ${options.samples} sequential round trips per layer after ${options.warmup} unmeasured, each after ${options.gapMs} ms idle${options.gapMs === 0 ? ' (back-to-back)' : ''}, ` +
+      `layers in order, the sequence ${options.passes} times; ` +
       `first ${STACK_WARMUP_REQUESTS} unmeasured POSTs through nginx on 8 connections to warm both instances\n\n`);
 
     const started = await startEchoServer();
     echo = started.child;
-    const ping = Buffer.alloc(64, 'x');
-    const db = new pg.Client({ connectionString: stack.databaseUrl });
-    clients.push(db);
+    db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     const nginxPort = Number(new URL(stack.url).port);
-    const transact = async () => {
-      const { rows } = await db.query({ name: 'floor-transact', text: 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)', values: [5, 1, 'c', 'floor'] });
-      if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
-    };
-    // Sockets open when their layer starts: uWS closes a connection idle for 10 s.
-    const sockets: Exchange[] = [];
-    const openSocket = async (port: number) => sockets[sockets.push(await connect(port)) - 1]!;
-    const echoOnce = (socket: Exchange) => () => socket.send(ping, (b) => (b.length >= ping.length ? ping.length : undefined));
-    const postOnce = (socket: Exchange) => () => socket.send(postRequest('keep-alive'), httpLength);
-    const layers: [string, () => Promise<() => Promise<unknown>>][] = [
-      ['tcp-echo', async () => echoOnce(await openSocket(started.port))],
-      ['pg-select-1', async () => () => db.query({ name: 'floor-select-1', text: 'SELECT 1', rowMode: 'array' })],
-      ['pg-durable-update', async () => () => db.query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
-      ['pg-transact', async () => transact],
-      ['api-direct', async () => postOnce(await openSocket(stack!.instances[0]!.port))],
-      ['nginx-keepalive', async () => postOnce(await openSocket(nginxPort))],
-      ['nginx-new-connection', async () => () => postOnNewConnection(nginxPort)],
-    ];
     await warmStack(nginxPort);
-    const summaries: LayerSummary[] = [];
-    const samples: Record<string, number[]> = {};
-    // A Firecracker VM shares its host: steal says when the host, not the stack, took the time.
+    const layers = floorLayers(db, started.port, stack.instances[0]!.port, nginxPort);
+
+    // A Firecracker VM shares its host: steal says when the host, not the stack, took the time;
+    // under --limits, throttled periods say when a quota did.
     const cpuTimes = async () => parseProcStat(await readFile('/proc/stat', 'utf8'));
-    for (const [name, open] of layers) {
-      const once = await open();
-      const before = await cpuTimes();
-      const micros = await measure(once, options);
-      const summary = { ...summarise(name, micros), stealPercent: stealPercent(before, await cpuTimes()) };
-      samples[name] = micros.map((us) => Math.round(us * 10) / 10);
-      summaries.push(summary);
-      log(`${name}: mean ${summary.mean} us, steal ${summary.stealPercent}%`);
+    const throttled = async () => (await limits?.usage())?.services.reduce((sum, u) => sum + (u.throttledPeriods ?? 0), 0) ?? 0;
+    const runs = layers.map(() => ({ micros: [] as number[], busy: 0, steal: 0, throttled: 0 }));
+    for (let pass = 0; pass < options.passes; pass++) {
+      for (const [i, [name, open]] of layers.entries()) {
+        const run = runs[i]!;
+        const { once, close } = await open();
+        const [cpuBefore, throttledBefore] = [await cpuTimes(), await throttled()];
+        await measure(once, share(options.warmup, options.passes, pass), share(options.samples, options.passes, pass), options.gapMs, run.micros);
+        const cpuAfter = await cpuTimes();
+        run.busy += cpuAfter.busy - cpuBefore.busy;
+        run.steal += cpuAfter.steal - cpuBefore.steal;
+        run.throttled += (await throttled()) - throttledBefore;
+        close?.();
+        if (pass === options.passes - 1) log(`${name}: done`);
+      }
     }
+    const summaries: LayerSummary[] = layers.map(([name], i) => ({
+      ...summarise(name, runs[i]!.micros),
+      stealPercent: stealPercent({ busy: 0, steal: 0 }, runs[i]!),
+      ...(limits ? { throttledPeriods: runs[i]!.throttled } : {}),
+    }));
+    const samples = Object.fromEntries(layers.map(([name], i) => [name, runs[i]!.micros.map((us) => Math.round(us * 10) / 10)]));
     process.stdout.write(`${formatFloorTable(summaries)}\n\n${formatFloorMarkdown(summaries)}\n`);
-    for (const socket of sockets) socket.socket.destroy();
 
     const loadBalancer = stack.loadBalancer;
     await shutdown();
