@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
+import { holdClientRowLock } from '../helpers/database.js';
 import { getStatement } from '../helpers/http.js';
 import { describeOutcomes, sleep, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type LoadRequest, type Outcome } from '../helpers/load.js';
 import { formatRequest, RawConnection } from '../helpers/raw-http.js';
@@ -37,16 +38,8 @@ test('when an instance queue is full further transactions get 503 at once and wr
     );
   };
 
-  const lock = await env.db.pool.connect();
-  await lock.query('BEGIN');
-  await lock.query('SELECT 1 FROM clientes WHERE id = 1 FOR UPDATE');
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    await lock.query('ROLLBACK');
-    lock.release();
-  };
+  // Every credit to client 1 waits behind this lock until the test lets go.
+  const { release } = await holdClientRowLock(env.db.pool, 1);
 
   try {
     // The first credit takes the instance's one call in flight and waits on the lock...

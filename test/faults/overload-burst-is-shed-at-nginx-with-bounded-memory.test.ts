@@ -12,6 +12,7 @@ import { parseComposeLimits } from '../../scripts/lib/compose-limits.js';
 import { COMPOSE_FILE } from '../../scripts/lib/limits.js';
 import { NGINX_CONF } from '../../scripts/lib/nginx.js';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
+import { holdClientRowLock } from '../helpers/database.js';
 import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type Outcome } from '../helpers/load.js';
 import { formatRequest, RawConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -41,16 +42,7 @@ test('a burst beyond nginx in-progress cap is answered 503 at once, nginx stays 
   assert.ok(worker > 0, 'nginx has one worker');
 
   // Every credit to client 1 waits behind this lock until the test lets go.
-  const lock = await env.db.pool.connect();
-  await lock.query('BEGIN');
-  await lock.query('SELECT 1 FROM clientes WHERE id = 1 FOR UPDATE');
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    await lock.query('ROLLBACK');
-    lock.release();
-  };
+  const { release } = await holdClientRowLock(env.db.pool, 1);
 
   try {
     const burst = cap + BEYOND_CAP;

@@ -43,3 +43,22 @@ export async function createTestDatabase(label: string, options: { migrate?: boo
     },
   };
 }
+
+/**
+ * Locks one client's row in an open transaction, so that every credit or debit of that client
+ * waits until `release()` (idempotent) rolls it back. Statements are not blocked (MVCC reads).
+ */
+export async function holdClientRowLock(pool: pg.Pool, clientId: number): Promise<{ release(): Promise<void> }> {
+  const lock = await pool.connect();
+  await lock.query('BEGIN');
+  await lock.query('SELECT 1 FROM clientes WHERE id = $1 FOR UPDATE', [clientId]);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await lock.query('ROLLBACK');
+      lock.release();
+    },
+  };
+}
