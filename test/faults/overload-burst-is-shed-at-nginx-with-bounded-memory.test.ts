@@ -14,6 +14,7 @@ import { NGINX_CONF } from '../../scripts/lib/nginx.js';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
 import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type Outcome } from '../helpers/load.js';
+import { rssBytes } from '../helpers/proc.js';
 import { formatRequest, RawConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -27,11 +28,6 @@ before(async () => {
 after(async () => {
   await env?.stop();
 });
-
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 test('a burst beyond nginx in-progress cap is answered 503 at once, nginx stays within its memory limit, and every request it kept is applied once', async () => {
   const cap = Number(/limit_conn in_progress (\d+);/.exec(await readFile(NGINX_CONF, 'utf8'))?.[1]);

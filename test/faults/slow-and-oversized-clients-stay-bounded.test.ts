@@ -4,10 +4,10 @@
 // clients keep getting 200, the instances' memory stays bounded, every oversized request is cut
 // off long before it is all sent, and every stalled connection is eventually closed.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { describeOutcomes, runLoad, sleep, startLoad, statusCounts, transactionRequest, uniqueDescricao, type Outcome } from '../helpers/load.js';
+import { rssBytes } from '../helpers/proc.js';
 import { formatRequest, RawConnection, type RawResponse } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -27,11 +27,6 @@ before(async () => {
 after(async () => {
   await env?.stop();
 });
-
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return Promise.race([promise, sleep(ms).then(() => fallback)]);
