@@ -8,18 +8,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { findNginx, NginxProcess } from '../../scripts/lib/nginx.js';
 import { freePort, isListening } from '../../scripts/lib/ports.js';
+import { isAlive } from '../helpers/proc.js';
 
 const binary = findNginx();
 assert.ok(binary, 'nginx is required for the tests (.ci/run installs it)');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function withWorkDir(run: (workDir: string) => Promise<void>): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-nginx-'));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../scripts/lib/ports.js';
 import { getStatement, postTransaction } from '../helpers/http.js';
+import { isAlive } from '../helpers/proc.js';
 
 const START_SCRIPT = new URL('../../scripts/start.js', import.meta.url).pathname;
 const READY_WITHIN_MS = 120_000;
@@ -69,15 +70,6 @@ async function processesMentioning(text: string): Promise<number[]> {
   return pids;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** SIGINT, as Ctrl-C: exit code 0, and nothing it started is left running. */
 async function stopWithCtrlC(run: RunningStart, dataDir: string): Promise<void> {
   const instancePids = [...run.output.join('').matchAll(/api0\d pid (\d+)/g)].map((m) => Number(m[1]));
@@ -87,8 +79,8 @@ async function stopWithCtrlC(run: RunningStart, dataDir: string): Promise<void> 
   run.child.kill('SIGINT');
   const code = await Promise.race([run.exit, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
   assert.equal(code, 0, `npm start exits 0 on Ctrl-C:\n${run.output.join('')}`);
-  assert.deepEqual(instancePids.filter(alive), [], 'both instances are stopped');
-  assert.deepEqual((await processesMentioning(dataDir)).filter(alive), [], 'Postgres and nginx are stopped');
+  assert.deepEqual(instancePids.filter(isAlive), [], 'both instances are stopped');
+  assert.deepEqual((await processesMentioning(dataDir)).filter(isAlive), [], 'Postgres and nginx are stopped');
 }
 
 async function startUseRestart(userName?: string): Promise<void> {
