@@ -8,7 +8,7 @@ import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
 import { getStatement } from '../helpers/http.js';
 import { describeOutcomes, sleep, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type LoadRequest, type Outcome } from '../helpers/load.js';
-import { formatRequest, RawConnection } from '../helpers/raw-http.js';
+import { sendOnNewConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const QUEUE_MAX = 20;
@@ -27,15 +27,8 @@ test('when an instance queue is full further transactions get 503 at once and wr
   const outcomes: Outcome[] = [];
   const pending: Promise<void>[] = [];
   const send = async (request: LoadRequest) => {
-    const connection = await RawConnection.open(request.port);
-    const sentAt = Date.now();
-    await connection.write(formatRequest('POST', request.path, request.body, { 'Content-Type': 'application/json' }));
-    pending.push(
-      connection.readResponse(60_000).then((response) => {
-        connection.destroy();
-        outcomes.push({ request, status: response?.status ?? 0, body: response?.body.toString('utf8') ?? '', connection: '', sentAt, answeredAt: Date.now() });
-      }),
-    );
+    const { outcome } = await sendOnNewConnection(request, 60_000);
+    pending.push(outcome.then((o) => void outcomes.push(o)));
   };
 
   // Every credit to client 1 waits behind this lock until the test lets go.

@@ -15,7 +15,7 @@ import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
 import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type Outcome } from '../helpers/load.js';
 import { rssBytes } from '../helpers/proc.js';
-import { formatRequest, RawConnection } from '../helpers/raw-http.js';
+import { sendOnNewConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const BEYOND_CAP = 600;
@@ -34,7 +34,8 @@ test('a burst beyond nginx in-progress cap is answered 503 at once, nginx stays 
   assert.ok(cap > 0, 'nginx.conf sets limit_conn in_progress');
   const nginxLimit = parseComposeLimits(await readFile(COMPOSE_FILE, 'utf8')).find((s) => s.service === 'nginx')!.memoryBytes;
   const master = env.stack.nginx!.pid!;
-  const worker = Number(execFileSync('pgrep', ['-P', String(master)], { encoding: 'utf8' }).trim());
+  const workerOf = (pid: number) => Number(execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim());
+  const worker = workerOf(master);
   assert.ok(worker > 0, 'nginx has one worker');
 
   // Every credit to client 1 waits behind this lock until the test lets go.
@@ -46,16 +47,8 @@ test('a burst beyond nginx in-progress cap is answered 503 at once, nginx stays 
     let peakRss = await rssBytes(worker);
     const pending: Promise<void>[] = [];
     for (let i = 0; i < burst; i++) {
-      const request = transactionRequest(env.port, 1, 1, 'c', uniqueDescricao(i));
-      const connection = await RawConnection.open(env.port);
-      const sentAt = Date.now();
-      await connection.write(formatRequest('POST', request.path, request.body, { 'Content-Type': 'application/json', Connection: 'close' }));
-      pending.push(
-        connection.readResponse(90_000).then((response) => {
-          connection.destroy();
-          outcomes.push({ request, status: response?.status ?? 0, body: response?.body.toString('utf8') ?? '', connection: '', sentAt, answeredAt: Date.now() });
-        }),
-      );
+      const { outcome } = await sendOnNewConnection(transactionRequest(env.port, 1, 1, 'c', uniqueDescricao(i)), 90_000);
+      pending.push(outcome.then((o) => void outcomes.push(o)));
       if (i % 100 === 0) peakRss = Math.max(peakRss, await rssBytes(worker));
     }
 
@@ -79,7 +72,7 @@ test('a burst beyond nginx in-progress cap is answered 503 at once, nginx stays 
 
     // nginx was never killed or restarted, and its worker stayed inside its compose budget.
     assert.equal(env.stack.nginx!.pid, master);
-    assert.equal(Number(execFileSync('pgrep', ['-P', String(master)], { encoding: 'utf8' }).trim()), worker, 'the same nginx worker served the whole burst');
+    assert.equal(workerOf(master), worker, 'the same nginx worker served the whole burst');
     console.log(`overload burst of ${burst}: ${JSON.stringify(statusCounts(outcomes))}; nginx worker peak RSS ${(peakRss / 2 ** 20).toFixed(1)} MiB (compose limit ${(nginxLimit / 2 ** 20).toFixed(0)} MiB)`);
     assert.ok(peakRss < nginxLimit * 0.9, `nginx worker RSS peaked at ${(peakRss / 2 ** 20).toFixed(1)} MiB, too close to its ${(nginxLimit / 2 ** 20).toFixed(0)} MiB limit`);
 

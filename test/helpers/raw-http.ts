@@ -2,6 +2,7 @@
 // broken framing, dribble a request, keep a connection open across a restart, and see exactly
 // what the server does with the connection (Connection: close, closing it, never answering).
 import net from 'node:net';
+import type { LoadRequest, Outcome } from './load.js';
 
 export interface RawResponse {
   status: number;
@@ -115,6 +116,23 @@ export async function rawExchange(port: number, bytes: Buffer | string, timeoutM
   } finally {
     connection.destroy();
   }
+}
+
+/**
+ * Sends a load request on a new connection of its own (Connection: close). Resolves once the
+ * request is written, so a caller can order its sends; `outcome` settles with the answer (status
+ * 0 when none came within timeoutMs), as the load helpers record it.
+ */
+export async function sendOnNewConnection(request: LoadRequest, timeoutMs: number): Promise<{ outcome: Promise<Outcome> }> {
+  const connection = await RawConnection.open(request.port);
+  const sentAt = Date.now();
+  const headers: Record<string, string> = request.body === undefined ? { Connection: 'close' } : { 'Content-Type': 'application/json', Connection: 'close' };
+  await connection.write(formatRequest(request.method, request.path, request.body, headers));
+  const outcome = connection.readResponse(timeoutMs).then((response): Outcome => {
+    connection.destroy();
+    return { request, status: response?.status ?? 0, body: response?.body.toString('utf8') ?? '', connection: response?.headers.connection ?? '', sentAt, answeredAt: Date.now() };
+  });
+  return { outcome };
 }
 
 /** A well-formed request, with Content-Length when there is a body. */
