@@ -3,7 +3,7 @@
 // keeps the data in DATA_DIR across restarts, and Ctrl-C (SIGINT) stops every process it started.
 // Run by root (as in CI), it is also run as an unprivileged user: the README promises both.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,7 +86,7 @@ async function stopWithCtrlC(run: RunningStart, dataDir: string): Promise<void> 
 async function startUseRestart(userName?: string): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'crebitos-npm-start-'));
   try {
-    const asUser = userName === undefined ? undefined : await userIds(userName);
+    const asUser = userName === undefined ? undefined : userIds(userName);
     if (asUser !== undefined) await chown(dataDir, asUser.uid, asUser.gid);
     const first = await npmStart(dataDir, await freePort(), asUser);
     try {
@@ -115,11 +115,10 @@ async function startUseRestart(userName?: string): Promise<void> {
   }
 }
 
-async function userIds(user: string): Promise<{ uid: number; gid: number }> {
-  const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${user}:`));
-  assert.ok(line, `user ${user} exists`);
-  const fields = line.split(':');
-  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+/** The user's ids, looked up with `id` as scripts/lib/postgres.ts does for its server user. */
+function userIds(user: string): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 test('npm start serves on PORT with an embedded Postgres, keeps its data across a restart, and Ctrl-C stops everything it started, for the user running it and, when that is root, for an unprivileged user', async () => {
