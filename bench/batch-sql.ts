@@ -15,12 +15,10 @@ import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { COMPOSE_FILE } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { PostgresServer } from '../scripts/lib/postgres.js';
-import { migrate } from '../src/db/migrate.js';
+import { migrate } from '../src/kernel/migrations.js';
+import { ACCOUNT_STATEMENT, TRANSACT, TRANSACT_BATCH } from '../src/ledger/store-sql.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
-const TRANSACT_BATCH = 'SELECT status, saldo, limite FROM transact_batch($1::int[], $2::int[], $3::text[], $4::text[])';
-const TRANSACT = 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)';
-const ACCOUNT_STATEMENT = 'SELECT * FROM account_statement($1)';
 
 type Batch = [number[], number[], string[], string[]];
 

@@ -1,4 +1,29 @@
-// Reads and validates the environment once, at start. Nothing else reads process.env.
+// Reads and validates the environment once, at start. Nothing else in src/ reads process.env.
+// The names it reads are API_ENV_NAMES: the tooling (npm start, bench) passes exactly these on.
+
+/** Every environment variable an API instance reads. */
+export const API_ENV_NAMES = [
+  'DATABASE_URL',
+  'HOST',
+  'PORT',
+  'REUSE_PORT',
+  'DB_POOL_SIZE',
+  'DB_BATCHES_IN_FLIGHT',
+  'DB_CONNECT_TIMEOUT_MS',
+  'DB_QUERY_TIMEOUT_MS',
+  'BATCH_MAX',
+  'QUEUE_MAX',
+  'MIGRATE_ON_START',
+  'SHUTDOWN_GRACE_MS',
+  'LOG_LEVEL',
+  'MODULES',
+  'METRICS',
+] as const;
+export type ApiEnvName = (typeof API_ENV_NAMES)[number];
+
+/** The business modules an instance can run (operations is always on). */
+export const MODULE_NAMES = ['ledger'] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export interface Config {
   /** Address the HTTP server binds. */
@@ -36,6 +61,10 @@ export interface Config {
    */
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
+  /** The business modules this instance serves, in this order; operations is always on. */
+  readonly modules: readonly ModuleName[];
+  /** Time every request by route and status class (the /metrics latency histograms). */
+  readonly metrics: boolean;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -45,12 +74,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+type Env = Readonly<Partial<Record<ApiEnvName, string>>> | NodeJS.ProcessEnv;
 
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
+  const read = (name: ApiEnvName): string | undefined => (env as Record<string, string | undefined>)[name];
+  const int = (name: ApiEnvName, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
     if (raw === undefined || raw === '') return fallback;
     if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
       problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
@@ -58,8 +88,8 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return Number(raw);
   };
-  const bool = (name: string, fallback: boolean): boolean => {
-    const raw = env[name];
+  const bool = (name: ApiEnvName, fallback: boolean): boolean => {
+    const raw = read(name);
     if (raw === undefined || raw === '') return fallback;
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
@@ -67,17 +97,24 @@ export function loadConfig(env: Env = process.env): Config {
     return fallback;
   };
 
-  const databaseUrl = env.DATABASE_URL ?? '';
+  const databaseUrl = read('DATABASE_URL') ?? '';
   if (databaseUrl === '') {
     problems.push('DATABASE_URL is required, e.g. postgres://user:password@localhost:5432/crebitos');
   } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
-  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  const logLevel = (read('LOG_LEVEL') || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const modules = (read('MODULES') || MODULE_NAMES.join(',')).split(',').map((name) => name.trim()) as ModuleName[];
+  const unknownModules = modules.filter((name) => !MODULE_NAMES.includes(name));
+  if (unknownModules.length > 0 || modules.length === 0) {
+    problems.push(`MODULES must be a comma-separated list of ${MODULE_NAMES.join(', ')}, got "${read('MODULES')}"`);
+  } else if (new Set(modules).size !== modules.length) {
+    problems.push(`MODULES names a module twice: "${read('MODULES')}"`);
+  }
 
   const config: Config = {
-    host: env.HOST || '127.0.0.1',
+    host: read('HOST') || '127.0.0.1',
     port: int('PORT', 8080, 1, 65535),
     reusePort: bool('REUSE_PORT', false),
     databaseUrl,
@@ -90,6 +127,8 @@ export function loadConfig(env: Env = process.env): Config {
     migrateOnStart: bool('MIGRATE_ON_START', true),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 5000, 0, 600000),
     logLevel,
+    modules: Object.freeze(modules),
+    metrics: bool('METRICS', true),
   };
   if (config.dbBatchesInFlight > config.dbPoolSize) {
     problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);

@@ -1,11 +1,21 @@
-// The only module with side effects: config -> migrations -> pool -> listen -> drain on SIGTERM.
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { migrate } from './db/migrate.js';
-import { createPool } from './db/pool.js';
-import { PgLedgerStore } from './db/ledger-store.js';
-import { createHttpServer } from './http/server.js';
-import { createLedger } from './ledger/ledger.js';
-import { log, setLogLevel } from './log.js';
+// The only module with side effects: config -> schema -> pool -> modules -> listen -> drain.
+import { ConfigError, loadConfig, type Config, type ModuleName } from './config.js';
+import { classifyDatabaseError } from './kernel/database-errors.js';
+import { createHttpServer, EdgeState } from './kernel/edge.js';
+import { log, setLogLevel } from './kernel/log.js';
+import { Metrics } from './kernel/metrics.js';
+import { migrate, readExpectedSchema } from './kernel/migrations.js';
+import type { Module, ModuleContext, ModuleFactory } from './kernel/module.js';
+import { establishedConnections } from './kernel/open-connections.js';
+import { buildOpenApiDocument, type OpenApiDocument } from './kernel/openapi.js';
+import { createPool } from './kernel/pool.js';
+import { createLedgerModule } from './ledger/module.js';
+import { createOperationsModule } from './operations/module.js';
+
+/** The business modules MODULES can name; operations is always composed first. */
+const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
+  ledger: createLedgerModule,
+};
 
 const STARTUP_DB_WAIT_MS = 30_000;
 
@@ -20,59 +30,74 @@ async function main(): Promise<void> {
   }
   setLogLevel(config.logLevel);
 
+  const schema = await readExpectedSchema();
   if (config.migrateOnStart) {
-    const report = await retryWhileUnreachable(() => migrate(config.databaseUrl));
-    if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied });
+    const report = await retryWhileUnavailable(() => migrate(config.databaseUrl, schema));
+    if (report.baselineAdopted) log.info('recognised the pre-baseline migration history as 0001_ledger.sql');
+    if (report.applied.length > 0 || report.functionsApplied.length > 0) {
+      log.info('schema updated', { migrations: report.applied, functions: report.functionsApplied });
+    }
   }
 
   const pool = createPool(config);
-  const store = new PgLedgerStore(pool, {
-    maxInFlight: config.dbBatchesInFlight,
-    batchMax: config.batchMax,
-    queueMax: config.queueMax,
-  });
-  await retryWhileUnreachable(() => store.warmUp(config.dbPoolSize));
+  const metrics = new Metrics(config.metrics);
+  metrics.gauge('crebitos_db_pool_connections', 'Open Postgres connections of this instance.', () => pool.totalCount);
+  metrics.gauge('crebitos_db_pool_idle_connections', 'Open Postgres connections not running a query.', () => pool.idleCount);
+  metrics.gauge('crebitos_db_pool_waiting_queries', 'Queries waiting for a pool connection.', () => pool.waitingCount);
+  const edge = new EdgeState();
+  let document: OpenApiDocument | undefined;
+  const context: ModuleContext = { config, pool, metrics, edge, schema, openApiDocument: () => (document ??= buildOpenApiDocument(modules)) };
+  const modules: Module[] = [createOperationsModule(context), ...config.modules.map((name) => MODULE_FACTORIES[name](context))];
+  for (const module of modules) if (module.start) await retryWhileUnavailable(() => module.start!());
 
-  const server = createHttpServer(createLedger(store));
+  const server = createHttpServer(metrics, edge);
+  for (const module of modules) server.register(module.routes);
   const port = await server.listen(config.host, config.port, config.reusePort);
-  log.info('listening', { host: config.host, port, reusePort: config.reusePort, dbPoolSize: config.dbPoolSize });
+  log.info('listening', { host: config.host, port, reusePort: config.reusePort, modules: modules.map((m) => m.name), dbPoolSize: config.dbPoolSize });
   // A supervisor that started us with an IPC channel (scripts/lib/stack.ts) learns we are ready.
   if (process.send) {
     process.send({ ready: true, port });
     process.channel?.unref();
   }
 
+  const pending = () => modules.reduce((sum, module) => sum + (module.pending?.() ?? 0), 0);
   let stopping = false;
   const drain = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('draining', { signal, graceMs: config.shutdownGraceMs });
     server.stopListening();
-    server.state.draining = true;
+    edge.draining = true;
     const startedAt = Date.now();
     const hardDeadline = startedAt + config.shutdownGraceMs + config.dbQueryTimeoutMs + 2000;
-    // Keep serving connections we already have until the load balancer has dropped its idle
-    // ones (its keepalive timeout is below the grace) and nothing is in flight.
-    while (Date.now() < hardDeadline && (Date.now() - startedAt < config.shutdownGraceMs || server.state.inFlight > 0 || store.pending > 0)) {
+    // Keep serving the connections we have (answering with Connection: close) until nothing is
+    // in flight and either no connection is left open (a load balancer's idle keepalive
+    // connection could still carry a request) or the grace period is over.
+    for (;;) {
+      const now = Date.now();
+      if (now > hardDeadline) break;
+      if (edge.inFlight === 0 && pending() === 0) {
+        if (now - startedAt >= config.shutdownGraceMs) break;
+        if ((await establishedConnections(port)) === 0) break;
+      }
       await sleep(25);
     }
     await pool.end().catch(() => {});
-    log.info('stopped', { unanswered: server.state.inFlight });
+    log.info('stopped', { unanswered: edge.inFlight, afterMs: Date.now() - startedAt });
     process.exit(0);
   };
   process.once('SIGTERM', () => void drain('SIGTERM'));
   process.once('SIGINT', () => void drain('SIGINT'));
 }
 
-async function retryWhileUnreachable<T>(attempt: () => Promise<T>): Promise<T> {
+/** Retries while the database is unavailable (for up to 30 s); any other failure stops at once. */
+async function retryWhileUnavailable<T>(attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + STARTUP_DB_WAIT_MS;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      const unreachable = code === undefined || code === 'ECONNREFUSED' || code === '57P03' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-      if (!unreachable || Date.now() > deadline) throw error;
+      if (classifyDatabaseError(error) !== 'unavailable' || Date.now() > deadline) throw error;
       log.warn('waiting for the database', { error: (error as Error).message });
       await sleep(500);
     }

@@ -2,7 +2,7 @@
 // the contract depends on the source text: `1e3` and `1.0` are numbers JSON.parse would turn
 // into valid integers, but they are not integers as written, so they are refused. Unknown fields
 // are skipped (validated as JSON, not built); on duplicate keys the last one wins.
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../kernel/errors.js';
 
 /** The fields of a valid transaction, written into a caller-owned object (no allocation here). */
 export interface TransactionFields {
@@ -25,8 +25,11 @@ let valor: number | undefined;
 let tipo: string | number | undefined;
 let descricao: string | number | undefined;
 
-/** Returns 0 and fills `into` when the body is a valid transaction, else the error code. */
-export function parseTransactionBody(text: string, into: TransactionFields): 0 | ErrorCode {
+/**
+ * Fills `into` and returns undefined (no error) when the body is a valid transaction; else
+ * returns the code of the first rule it breaks and leaves `into` as it was.
+ */
+export function parseTransactionBody(text: string, into: TransactionFields): ErrorCode | undefined {
   src = text;
   pos = 0;
   valor = undefined;
@@ -53,7 +56,7 @@ export function parseTransactionBody(text: string, into: TransactionFields): 0 |
   into.valor = valor;
   into.tipo = tipo;
   into.descricao = descricao;
-  return 0;
+  return undefined;
 }
 
 /**

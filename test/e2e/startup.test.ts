@@ -37,7 +37,7 @@ test('a port already in use is an error, not a silent share of the traffic', asy
 });
 
 test('the server runs on the native uWebSockets.js binding, never on the pure-Node fallback', async () => {
-  const { uws } = await import('../../src/http/uws.js');
+  const { uws } = await import('../../src/kernel/uws.js');
   // The fallback is a JavaScript module; the binding is a compiled addon with no JS source.
   assert.match(String(uws.App), /\[native code\]/);
 });

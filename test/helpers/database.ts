@@ -1,7 +1,7 @@
 // A fresh, migrated database per test file, on the Postgres that `npm test` started.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate } from '../../src/db/migrate.js';
+import { migrate } from '../../src/kernel/migrations.js';
 
 export interface TestDatabase {
   readonly url: string;

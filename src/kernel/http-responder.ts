@@ -1,0 +1,99 @@
+// One HTTP exchange on uWS: writes at most once, never after the client went away, always
+// corked (one syscall), with `Connection: close` while draining, and records the request's
+// latency by route template and status class when metrics are on.
+import type { EdgeState } from './edge.js';
+import type { ErrorCode } from './errors.js';
+import { errorReply } from './error-status.js';
+import type { RouteTimer } from './metrics.js';
+import type { Responder } from './responder.js';
+import type { HttpResponse } from './uws.js';
+
+const OK = '200 OK';
+const JSON_TYPE = 'application/json';
+const NO_HEADERS: readonly (readonly [string, string])[] = [];
+
+// The corked write reads these instead of a per-call closure.
+let target: HttpResponse;
+let targetStatus = '';
+let targetType = '';
+let targetBody: string | Uint8Array = '';
+let targetHeaders: readonly (readonly [string, string])[] = NO_HEADERS;
+let targetClose = false;
+
+function writeCorked(): void {
+  target.writeStatus(targetStatus).writeHeader('Content-Type', targetType);
+  for (let i = 0; i < targetHeaders.length; i++) target.writeHeader(targetHeaders[i]![0], targetHeaders[i]![1]);
+  if (targetClose) target.writeHeader('Connection', 'close');
+  target.end(targetBody, targetClose);
+}
+
+export class HttpResponder implements Responder {
+  private done = false;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly res: HttpResponse,
+    private readonly edge: EdgeState,
+    private readonly timer: RouteTimer | undefined,
+  ) {
+    edge.inFlight++;
+    this.startedAt = timer === undefined ? 0 : performance.now();
+    // Must be registered before any asynchronous step: writing after an abort is fatal in uWS.
+    res.onAborted(() => this.finish());
+  }
+
+  /** True once answered or aborted: nothing more may be written. */
+  get finished(): boolean {
+    return this.done;
+  }
+
+  ok(json: string): void {
+    this.write(OK, JSON_TYPE, json, NO_HEADERS, false);
+  }
+
+  /** Any status with a JSON body, e.g. `201 Created`. */
+  json(status: string, json: string, headers: readonly (readonly [string, string])[] = NO_HEADERS): void {
+    this.write(status, JSON_TYPE, json, headers, false);
+  }
+
+  /** Any status, content type and body (a metrics page, a static file). */
+  send(status: string, contentType: string, body: string | Uint8Array, headers: readonly (readonly [string, string])[] = NO_HEADERS): void {
+    this.write(status, contentType, body, headers, false);
+  }
+
+  fail(code: ErrorCode): void {
+    const reply = errorReply(code);
+    this.write(reply.status, JSON_TYPE, reply.body, NO_HEADERS, false);
+  }
+
+  /** Answers an error and closes the connection, e.g. when the rest of the body must not be read. */
+  failAndClose(code: ErrorCode): void {
+    const reply = errorReply(code);
+    this.write(reply.status, JSON_TYPE, reply.body, NO_HEADERS, true);
+  }
+
+  /** 405 with the Allow header naming the methods the path has. */
+  methodNotAllowed(code: ErrorCode, allow: readonly (readonly [string, string])[]): void {
+    const reply = errorReply(code);
+    this.write(reply.status, JSON_TYPE, reply.body, allow, false);
+  }
+
+  private write(status: string, contentType: string, body: string | Uint8Array, headers: readonly (readonly [string, string])[], close: boolean): void {
+    if (this.done) return;
+    this.finish();
+    target = this.res;
+    targetStatus = status;
+    targetType = contentType;
+    targetBody = body;
+    targetHeaders = headers;
+    targetClose = close || this.edge.draining;
+    this.res.cork(writeCorked);
+    this.timer?.observe(status, performance.now() - this.startedAt);
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.edge.inFlight--;
+  }
+}

@@ -1,0 +1,37 @@
+// Configuration is read from the environment once, validated with a clear message.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+
+const DATABASE_URL = 'postgres://u:p@localhost:5432/db';
+
+test('defaults apply when only DATABASE_URL is given', () => {
+  const config = loadConfig({ DATABASE_URL });
+  assert.equal(config.port, 8080);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.reusePort, false);
+  assert.equal(config.dbPoolSize, 3);
+  assert.equal(config.dbBatchesInFlight, 1);
+  assert.equal(config.migrateOnStart, true);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('values from the environment are parsed', () => {
+  const config = loadConfig({ DATABASE_URL, PORT: '9001', HOST: '0.0.0.0', REUSE_PORT: 'true', DB_POOL_SIZE: '8', BATCH_MAX: '10', MIGRATE_ON_START: '0', LOG_LEVEL: 'warn' });
+  assert.deepEqual([config.port, config.host, config.reusePort, config.dbPoolSize, config.batchMax, config.migrateOnStart, config.logLevel], [9001, '0.0.0.0', true, 8, 10, false, 'warn']);
+});
+
+test('a missing DATABASE_URL is refused with a message naming it', () => {
+  assert.throws(() => loadConfig({}), (error: Error) => error instanceof ConfigError && /DATABASE_URL is required/.test(error.message));
+});
+
+test('every invalid value is reported at once', () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://x', PORT: '70000', DB_POOL_SIZE: 'four', REUSE_PORT: 'maybe', LOG_LEVEL: 'loud' }),
+    (error: Error) => ['DATABASE_URL', 'PORT', 'DB_POOL_SIZE', 'REUSE_PORT', 'LOG_LEVEL'].every((name) => error.message.includes(name)),
+  );
+});
+
+test('more batches in flight than pool connections is refused', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL, DB_POOL_SIZE: '2', DB_BATCHES_IN_FLIGHT: '3' }), /DB_BATCHES_IN_FLIGHT \(3\) cannot exceed DB_POOL_SIZE \(2\)/);
+});
