@@ -70,15 +70,21 @@ async function processesMentioning(text: string): Promise<number[]> {
   return pids;
 }
 
-/** SIGINT, as Ctrl-C: exit code 0, and nothing it started is left running. */
+/**
+ * SIGINT, as Ctrl-C: exit code 0, and nothing it started is left running. With nothing in
+ * flight the instances stop at once, well before their drain grace (SHUTDOWN_GRACE_MS, 5 s).
+ */
 async function stopWithCtrlC(run: RunningStart, dataDir: string): Promise<void> {
   const instancePids = [...run.output.join('').matchAll(/api0\d pid (\d+)/g)].map((m) => Number(m[1]));
   assert.equal(instancePids.length, 2, `npm start names its two instances: ${run.output.join('')}`);
   const started = await processesMentioning(dataDir);
   assert.ok(started.length >= 2, `Postgres and nginx run with their files in DATA_DIR (found ${started.length} processes)`);
+  const sentAt = Date.now();
   run.child.kill('SIGINT');
   const code = await Promise.race([run.exit, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
+  const stoppedInMs = Date.now() - sentAt;
   assert.equal(code, 0, `npm start exits 0 on Ctrl-C:\n${run.output.join('')}`);
+  assert.ok(stoppedInMs < 4000, `an idle npm start stops before the 5 s drain grace, took ${stoppedInMs} ms:\n${run.output.join('')}`);
   assert.deepEqual(instancePids.filter(isAlive), [], 'both instances are stopped');
   assert.deepEqual((await processesMentioning(dataDir)).filter(isAlive), [], 'Postgres and nginx are stopped');
 }

@@ -41,3 +41,24 @@ test('the server runs on the native uWebSockets.js binding, never on the pure-No
   // The fallback is a JavaScript module; the binding is a compiled addon with no JS source.
   assert.match(String(uws.App), /\[native code\]/);
 });
+
+test('a migration edited after it was applied stops the instance at once, naming the file', async () => {
+  const db = await createTestDatabase('startup_edited');
+  try {
+    await db.pool.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = '0001_ledger.sql'");
+    const startedAt = Date.now();
+    const result = runApi({ DATABASE_URL: db.url, PORT: '65000', LOG_LEVEL: 'warn' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /migration 0001_ledger\.sql was edited after it was applied/);
+    assert.doesNotMatch(result.stderr, /waiting for the database/, 'a schema mismatch is not retried as an outage');
+    assert.ok(Date.now() - startedAt < 10_000, 'it stops at once, not after the 30 s start-up wait');
+  } finally {
+    await db.drop();
+  }
+});
+
+test('MODULES names the modules an instance serves; an unknown one is refused at start', () => {
+  const result = runApi({ DATABASE_URL: 'postgres://x@127.0.0.1:1/x', MODULES: 'ledger,casino' });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /MODULES must be a comma-separated list of ledger, got "ledger,casino"/);
+});

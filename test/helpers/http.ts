@@ -1,6 +1,7 @@
 // Small HTTP helpers for tests: JSON requests through fetch, and raw bytes over a socket for
 // what fetch cannot send (invalid UTF-8, broken framing, huge headers, dribbled bodies).
 import net from 'node:net';
+import { installedContract } from './openapi-contract.js';
 
 export interface JsonResponse {
   status: number;
@@ -12,12 +13,14 @@ export interface JsonResponse {
 
 export async function request(url: string, init: { method?: string; body?: string | object; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
   const body = init.body === undefined || typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  const method = init.method ?? (body === undefined ? 'GET' : 'POST');
   const response = await fetch(url, {
-    method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+    method,
     headers: { 'content-type': 'application/json', ...init.headers },
     ...(body !== undefined ? { body } : {}),
   });
   const text = await response.text();
+  installedContract()?.check(method, url, response.status, response.headers.get('content-type'), text);
   let json: unknown;
   try {
     json = JSON.parse(text);

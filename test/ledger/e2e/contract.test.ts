@@ -1,13 +1,17 @@
-// SPEC part A, through nginx and both instances, including the official test's opening checks.
+// The public Rinha contract (docs/API.md, ledger), through nginx and both instances, including the
+// official test's opening checks. Every answer read through helpers/http.ts is checked against the
+// served OpenAPI document.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertLedgerConsistent } from '../../helpers/ledger-invariant.js';
 import { getStatement, postTransaction } from '../../helpers/http.js';
+import { installContract, OpenApiContract } from '../../helpers/openapi-contract.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 
 let env: TestStack;
 before(async () => {
   env = await startTestStack('contract');
+  installContract(await OpenApiContract.fetch(env.url));
 });
 after(async () => {
   if (env) await assertLedgerConsistent(env.db.pool);

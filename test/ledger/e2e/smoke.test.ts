@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertLedgerConsistent } from '../../helpers/ledger-invariant.js';
 import { getStatement, postTransaction } from '../../helpers/http.js';
+import { installContract, OpenApiContract } from '../../helpers/openapi-contract.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 
 let env: TestStack;
 before(async () => {
   env = await startTestStack('smoke');
+  installContract(await OpenApiContract.fetch(env.url));
 });
 after(async () => {
   await env?.stop();

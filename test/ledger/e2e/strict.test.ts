@@ -1,13 +1,16 @@
-// SPEC part B (where we are stricter than the public contract), case by case, through nginx.
+// Where we are stricter than the public Rinha contract (docs/API.md, ledger), case by case, through nginx.
+// Every answer read through helpers/http.ts is checked against the served OpenAPI document.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertLedgerConsistent, readLedger, totalTransactions } from '../../helpers/ledger-invariant.js';
 import { getStatement, postTransaction, rawRequest, request, statusOf } from '../../helpers/http.js';
+import { installContract, OpenApiContract } from '../../helpers/openapi-contract.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 
 let env: TestStack;
 before(async () => {
   env = await startTestStack('strict');
+  installContract(await OpenApiContract.fetch(env.url));
 });
 after(async () => {
   if (env) await assertLedgerConsistent(env.db.pool);

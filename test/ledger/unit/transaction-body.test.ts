@@ -1,4 +1,4 @@
-// The body rules of POST /clientes/:id/transacoes (SPEC A and B), at the parser.
+// The body rules of POST /clientes/{id}/transacoes (docs/API.md, ledger), at the parser.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../../src/kernel/errors.js';
