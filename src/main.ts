@@ -1,21 +1,15 @@
 // The only module with side effects: config -> schema -> pool -> modules -> listen -> drain.
-import { ConfigError, loadConfig, type Config, type ModuleName } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { classifyDatabaseError } from './kernel/database-errors.js';
 import { createHttpServer, EdgeState } from './kernel/edge.js';
 import { log, setLogLevel } from './kernel/log.js';
 import { Metrics } from './kernel/metrics.js';
 import { migrate, readExpectedSchema } from './kernel/migrations.js';
-import type { Module, ModuleContext, ModuleFactory } from './kernel/module.js';
+import type { Module, ModuleContext } from './kernel/module.js';
 import { establishedConnections } from './kernel/open-connections.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './kernel/openapi.js';
 import { createPool } from './kernel/pool.js';
-import { createLedgerModule } from './ledger/module.js';
-import { createOperationsModule } from './operations/module.js';
-
-/** The business modules MODULES can name; operations is always composed first. */
-const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
-  ledger: createLedgerModule,
-};
+import { composeModules } from './modules.js';
 
 const STARTUP_DB_WAIT_MS = 30_000;
 
@@ -47,7 +41,7 @@ async function main(): Promise<void> {
   const edge = new EdgeState();
   let document: OpenApiDocument | undefined;
   const context: ModuleContext = { config, pool, metrics, edge, schema, openApiDocument: () => (document ??= buildOpenApiDocument(modules)) };
-  const modules: Module[] = [createOperationsModule(context), ...config.modules.map((name) => MODULE_FACTORIES[name](context))];
+  const modules: Module[] = composeModules(config.modules, context);
   for (const module of modules) if (module.start) await retryWhileUnavailable(() => module.start!());
 
   const server = createHttpServer(metrics, edge);

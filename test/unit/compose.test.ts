@@ -1,7 +1,7 @@
 // Docker cannot run here, so the compose topology is checked statically: services, the Rinha
 // limits, start order, nginx pointing at both instances, and an image that runs as non-root.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 
@@ -58,7 +58,8 @@ test('the instances wait for a healthy database and are health-checked themselve
   for (const name of ['api01', 'api02']) {
     const api = compose.services[name];
     assert.deepEqual(api.depends_on, { db: { condition: 'service_healthy' } });
-    assert.ok(api.healthcheck?.test, `${name} healthcheck`);
+    assert.match(String(api.healthcheck?.test), /GET \/ready /, `${name} is healthy when GET /ready is 200`);
+    assert.equal(api.environment.MODULES, 'ledger', 'the Rinha shape runs the ledger alone');
     assert.equal(api.environment.HOST, '0.0.0.0');
     assert.match(api.environment.DATABASE_URL, /@db:5432\//);
   }
@@ -68,7 +69,7 @@ test('the instances wait for a healthy database and are health-checked themselve
 test('the database keeps default durability: nothing switches fsync, synchronous_commit or full_page_writes off', () => {
   const command = String(compose.services.db.command);
   assert.doesNotMatch(command, /fsync|synchronous_commit|full_page_writes/);
-  for (const file of ['sql/migrations/0001_schema.sql']) assert.doesNotMatch(read(file), /UNLOGGED/i);
+  for (const file of readdirSync(new URL('sql/migrations/', root))) assert.doesNotMatch(read(`sql/migrations/${file}`), /UNLOGGED/i, file);
 });
 
 test('the image runs compiled code as a non-root user with an exec-form command on glibc', () => {

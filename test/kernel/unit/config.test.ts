@@ -1,7 +1,7 @@
 // Configuration is read from the environment once, validated with a clear message.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { API_ENV_NAMES, ConfigError, loadConfig, MODULE_NAMES } from '../../../src/config.js';
 
 const DATABASE_URL = 'postgres://u:p@localhost:5432/db';
 
@@ -34,4 +34,25 @@ test('every invalid value is reported at once', () => {
 
 test('more batches in flight than pool connections is refused', () => {
   assert.throws(() => loadConfig({ DATABASE_URL, DB_POOL_SIZE: '2', DB_BATCHES_IN_FLIGHT: '3' }), /DB_BATCHES_IN_FLIGHT \(3\) cannot exceed DB_POOL_SIZE \(2\)/);
+});
+
+test('every module runs by default; MODULES narrows the list, and METRICS turns request timing off', () => {
+  assert.deepEqual(loadConfig({ DATABASE_URL }).modules, MODULE_NAMES);
+  assert.deepEqual(loadConfig({ DATABASE_URL, MODULES: ' ledger ' }).modules, ['ledger']);
+  assert.equal(loadConfig({ DATABASE_URL }).metrics, true);
+  assert.equal(loadConfig({ DATABASE_URL, METRICS: 'false' }).metrics, false);
+  assert.throws(() => loadConfig({ DATABASE_URL, MODULES: 'ledger,ledger' }), /MODULES names a module twice/);
+  assert.throws(() => loadConfig({ DATABASE_URL, MODULES: 'nope' }), /MODULES must be a comma-separated list of/);
+});
+
+test('API_ENV_NAMES lists exactly the variables loadConfig reads', () => {
+  const read = new Set<string>();
+  const spy = new Proxy({ DATABASE_URL } as Record<string, string>, {
+    get(target, name: string) {
+      read.add(name);
+      return target[name];
+    },
+  });
+  loadConfig(spy);
+  assert.deepEqual([...read].sort(), [...API_ENV_NAMES].sort());
 });

@@ -1,8 +1,11 @@
 // The operations endpoints every module shares, through nginx and on each instance: liveness,
 // readiness (database, schema, draining), Prometheus metrics, the OpenAPI document and its page.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { parse } from 'yaml';
 import { postTransaction, request } from '../../helpers/http.js';
 import { installContract, OpenApiContract } from '../../helpers/openapi-contract.js';
 import { formatRequest, RawConnection } from '../../helpers/raw-http.js';
@@ -33,6 +36,15 @@ test('GET /ready is 200 when the database answers and every migration and functi
     assert.equal(response.status, 200, response.text);
     assert.deepEqual(response.json, { status: 'ready', reasons: [] });
   }
+});
+
+test("compose's API healthcheck command passes against a ready instance", () => {
+  const compose = parse(readFileSync(new URL('../../../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true });
+  const [kind, shell, flag, script] = compose.services.api01.healthcheck.test as string[];
+  assert.deepEqual([kind, shell, flag], ['CMD', 'bash', '-c']);
+  assert.match(script!, /GET \/ready /);
+  const result = spawnSync('bash', ['-c', script!.replace('/127.0.0.1/8080', `/127.0.0.1/${env.stack.instances[0]!.port}`)], { timeout: 10_000 });
+  assert.equal(result.status, 0, result.stderr.toString());
 });
 
 test('GET /ready is 503 naming the function when a SQL function the code expects is not applied', async () => {
