@@ -2,8 +2,9 @@
 // start it again, then the same for api02. No client request may fail. It works because a
 // draining instance stops listening at once (nginx sends new connections to the other one),
 // answers what still reaches it on open connections with `Connection: close` (so nginx drops
-// them), and exits only after SHUTDOWN_GRACE_MS, which is longer than nginx's upstream
-// keepalive_timeout (4 s): by then nginx has no pooled connection left to the instance.
+// them), and exits once nothing is in flight and no connection to it is left open (nginx
+// drops its idle pooled ones after its upstream keepalive_timeout, 4 s), or at the latest after
+// SHUTDOWN_GRACE_MS, which is longer than that timeout.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isListening } from '../../scripts/lib/ports.js';
@@ -22,7 +23,7 @@ after(async () => {
   await env?.stop();
 });
 
-test('a rolling restart with SIGTERM under load fails no request; each instance stops listening, answers with Connection: close and exits 0 after the grace period', async () => {
+test('a rolling restart with SIGTERM under load fails no request; each instance stops listening, answers with Connection: close and exits 0 once no connection is left, within the grace period', async () => {
   const load = startLoad({
     concurrency: 8,
     maxRequests: 200_000,
@@ -52,7 +53,9 @@ test('a rolling restart with SIGTERM under load fails no request; each instance 
 
     assert.equal(await exited, 0, `${instance.name} exits with code 0`);
     const drainedFor = Date.now() - signalledAt;
-    assert.ok(drainedFor >= GRACE_MS - 100, `${instance.name} exited after ${drainedFor} ms, before its grace of ${GRACE_MS} ms`);
+    // It waited for nginx's pooled connections rather than for the clock, and never past the grace.
+    assert.ok(drainedFor <= GRACE_MS + 1000, `${instance.name} exited after ${drainedFor} ms, past its grace of ${GRACE_MS} ms`);
+    console.log(`${instance.name} drained in ${drainedFor} ms`);
 
     // Straight on to the next instance once this one listens again: nginx must use it at once.
     await instance.start();
