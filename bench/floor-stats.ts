@@ -1,5 +1,5 @@
 // Pure helpers of `npm run bench:floor` (bench/latency-floor.ts): summarising round-trip times,
-// the table it prints, and telling when a hand-read HTTP/1.1 response is complete.
+// the table it prints. (Its HTTP responses are read by kit/http-response.ts.)
 
 export interface LayerSummary {
   layer: string;
@@ -92,27 +92,4 @@ export function stealPercent(before: CpuTimes, after: CpuTimes): number {
   const steal = after.steal - before.steal;
   const wanted = after.busy - before.busy + steal;
   return wanted > 0 ? round1((100 * steal) / wanted) : 0;
-}
-
-export interface HttpResponse {
-  status: number;
-  /** Bytes of the whole response (head and body) within the buffer. */
-  length: number;
-}
-
-/**
- * The response at the start of `buffer` once it is complete (head and Content-Length bytes of
- * body), else undefined (read more). Throws on what this bench never expects: no
- * Content-Length, chunked bodies, a malformed status line.
- */
-export function completeResponse(buffer: Buffer): HttpResponse | undefined {
-  const headEnd = buffer.indexOf('\r\n\r\n');
-  if (headEnd < 0) return undefined;
-  const head = buffer.toString('latin1', 0, headEnd);
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-  if (!status) throw new Error(`not an HTTP/1.x response: ${JSON.stringify(head.slice(0, 80))}`);
-  const contentLength = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  if (!contentLength) throw new Error(`response without Content-Length: ${JSON.stringify(head)}`);
-  const length = headEnd + 4 + Number(contentLength[1]);
-  return buffer.length >= length ? { status: Number(status[1]), length } : undefined;
 }

@@ -18,8 +18,9 @@ import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
-import { connect } from './floor-exchange.js';
-import { completeResponse, formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarise, type LayerSummary } from './floor-stats.js';
+import { HttpResponseReader } from '../kit/http-response.js';
+import { connect, EchoFraming, type FloorConnection } from './floor-exchange.js';
+import { formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarise, type LayerSummary } from './floor-stats.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `Usage: npm run bench:floor -- [options]
@@ -107,28 +108,31 @@ const postRequest = (connection: 'keep-alive' | 'close') =>
   `Content-Length: ${Buffer.byteLength(POST_BODY)}\r\nConnection: ${connection}\r\n\r\n${POST_BODY}`;
 
 /** Fails loudly on any answer but 200: a floor measured on errors would be meaningless. */
-function httpLength(buffer: Buffer): number | undefined {
-  const response = completeResponse(buffer);
-  if (response && response.status !== 200) throw new Error(`HTTP ${response.status}: ${buffer.toString('utf8', 0, response.length)}`);
-  return response?.length;
+async function post200(connection: FloorConnection<HttpResponseReader>, request: string): Promise<void> {
+  const response = await connection.send(request);
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${response.body.toString('utf8')}`);
 }
 
 /** One POST on a new connection: connect, request, full answer, close. */
 async function postOnNewConnection(port: number): Promise<void> {
-  const exchange = await connect(port);
+  const connection = await connect(port, new HttpResponseReader());
   try {
-    await exchange.send(postRequest('close'), httpLength);
+    await post200(connection, postRequest('close'));
   } finally {
-    exchange.socket.destroy();
+    connection.socket.destroy();
   }
 }
 
 /** The seven layers, from the machine's floor up to the official test's shape. */
 function floorLayers(db: pg.Client, echoPort: number, apiPort: number, nginxPort: number): Layer[] {
   const ping = Buffer.alloc(64, 'x');
-  const overSocket = (port: number, payload: string | Buffer, complete: (b: Buffer) => number | undefined) => async () => {
-    const exchange = await connect(port);
-    return { once: () => exchange.send(payload, complete), close: () => exchange.socket.destroy() };
+  const overSocket = (port: number, request: string) => async () => {
+    const connection = await connect(port, new HttpResponseReader());
+    return { once: () => post200(connection, request), close: () => connection.socket.destroy() };
+  };
+  const echo = async () => {
+    const connection = await connect(echoPort, new EchoFraming(ping.length));
+    return { once: () => connection.send(ping), close: () => connection.socket.destroy() };
   };
   const query = (config: pg.QueryConfig) => async () => ({ once: () => db.query(config) });
   const transact = async () => {
@@ -136,12 +140,12 @@ function floorLayers(db: pg.Client, echoPort: number, apiPort: number, nginxPort
     if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
   };
   return [
-    ['tcp-echo', overSocket(echoPort, ping, (b) => (b.length >= ping.length ? ping.length : undefined))],
+    ['tcp-echo', echo],
     ['pg-select-1', query({ name: 'floor-select-1', text: 'SELECT 1' })],
     ['pg-durable-update', query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
     ['pg-transact', async () => ({ once: transact })],
-    ['api-direct', overSocket(apiPort, postRequest('keep-alive'), httpLength)],
-    ['nginx-keepalive', overSocket(nginxPort, postRequest('keep-alive'), httpLength)],
+    ['api-direct', overSocket(apiPort, postRequest('keep-alive'))],
+    ['nginx-keepalive', overSocket(nginxPort, postRequest('keep-alive'))],
     ['nginx-new-connection', async () => ({ once: () => postOnNewConnection(nginxPort) })],
   ];
 }
@@ -155,9 +159,9 @@ const STACK_WARMUP_REQUESTS = 2000;
 async function warmStack(nginxPort: number): Promise<void> {
   let left = STACK_WARMUP_REQUESTS;
   const worker = async () => {
-    const exchange = await connect(nginxPort);
-    while (left-- > 0) await exchange.send(postRequest('keep-alive'), httpLength);
-    exchange.socket.destroy();
+    const connection = await connect(nginxPort, new HttpResponseReader());
+    while (left-- > 0) await post200(connection, postRequest('keep-alive'));
+    connection.socket.destroy();
   };
   await Promise.all(Array.from({ length: 8 }, worker));
 }

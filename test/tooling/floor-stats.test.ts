@@ -1,8 +1,9 @@
-// The helpers of `npm run bench:floor`: percentiles, the table's "added" column, and when a
-// hand-read HTTP response is complete (a bench that stops reading early would measure too little).
+// The helpers of `npm run bench:floor`: percentiles, the table's "added" column. (When a hand-read
+// HTTP response is complete is kit/http-response.ts's, tested in http-response.test.ts: a bench
+// that stops reading early would measure too little.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { completeResponse, formatFloorTable, parseProcStat, percentile, stealPercent, summarise } from '../../bench/floor-stats.js';
+import { formatFloorTable, parseProcStat, percentile, stealPercent, summarise } from '../../bench/floor-stats.js';
 
 test('percentile is nearest-rank', () => {
   const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -24,21 +25,6 @@ test('the table says what each layer adds over the one above it', () => {
   assert.match(lines[1]!, /^a .*\(the floor\)$/);
   assert.match(lines[2]!, /\+250 over a$/);
   assert.match(lines[3]!, /-50 over b$/);
-});
-
-test('a response is complete only with its whole Content-Length body', () => {
-  const head = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 10\r\n\r\n';
-  assert.equal(completeResponse(Buffer.from('HTTP/1.1 200 OK\r\n')), undefined);
-  assert.equal(completeResponse(Buffer.from(`${head}{"a":`)), undefined);
-  assert.deepEqual(completeResponse(Buffer.from(`${head}{"a":1234}`)), { status: 200, length: head.length + 10 });
-  // A pipelined next answer stays in the buffer: the length covers only the first.
-  assert.deepEqual(completeResponse(Buffer.from(`${head}{"a":1234}HTTP/1.1`)), { status: 200, length: head.length + 10 });
-  assert.equal(completeResponse(Buffer.from('HTTP/1.1 422 Unprocessable\r\nContent-Length: 0\r\n\r\n'))?.status, 422);
-});
-
-test('a response the bench cannot delimit is an error, not a hang', () => {
-  assert.throws(() => completeResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')), /Content-Length/);
-  assert.throws(() => completeResponse(Buffer.from('garbage\r\n\r\n')), /not an HTTP/);
 });
 
 test('steal is the share of the CPU time wanted (busy + stolen) that the host kept', () => {
