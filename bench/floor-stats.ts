@@ -16,6 +16,8 @@ export interface LayerSummary {
   throttledPeriods?: number;
 }
 
+import { textTable } from '../kit/table.js';
+
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
@@ -48,9 +50,8 @@ export function formatFloorTable(layers: readonly LayerSummary[]): string {
     const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${round1(s.mean - previous.mean)} over ${previous.layer}` : '(the floor)';
     return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), s.stealPercent?.toFixed(1) ?? 'n/a', String(s.throttledPeriods ?? '-'), added];
   });
-  const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  // The layer and the "added" sentence read left to right; the figures line up on the right.
+  return textTable(header, rows, { align: header.map((_, column) => (column === 0 || column === header.length - 1 ? 'left' : 'right')) });
 }
 
 /** The same table in Markdown, for bench/RESULTS.md. */
