@@ -16,30 +16,15 @@ export interface LayerSummary {
   throttledPeriods?: number;
 }
 
+import { summarize } from '../kit/stats.js';
 import { textTable } from '../kit/table.js';
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-/** Summary of one layer's round trips, given in microseconds. */
-export function summarise(layer: string, micros: readonly number[]): LayerSummary {
-  const sorted = [...micros].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-  return {
-    layer,
-    samples: sorted.length,
-    p50: round1(percentile(sorted, 50)),
-    p90: round1(percentile(sorted, 90)),
-    p99: round1(percentile(sorted, 99)),
-    mean: round1(mean),
-    max: round1(sorted[sorted.length - 1] ?? NaN),
-  };
+/** Summary of one layer's round trips, given in microseconds, rounded to 0.1 us. */
+export function summarizeLayer(layer: string, micros: readonly number[]): LayerSummary {
+  const s = summarize(micros);
+  return { layer, samples: s.count, p50: round1(s.p50), p90: round1(s.p90), p99: round1(s.p99), mean: round1(s.mean), max: round1(s.max) };
 }
 
 /** The table: each layer's percentiles and mean, and what its mean adds over the layer above it. */

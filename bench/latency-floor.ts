@@ -20,7 +20,7 @@ import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
 import { HttpResponseReader } from '../kit/http-response.js';
 import { connect, EchoFraming, type FloorConnection } from './floor-exchange.js';
-import { formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarise, type LayerSummary } from './floor-stats.js';
+import { formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarizeLayer, type LayerSummary } from './floor-stats.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `Usage: npm run bench:floor -- [options]
@@ -269,7 +269,7 @@ async function main(options: FloorOptions): Promise<void> {
       }
     }
     const summaries: LayerSummary[] = layers.map(([name], i) => ({
-      ...summarise(name, runs[i]!.micros),
+      ...summarizeLayer(name, runs[i]!.micros),
       stealPercent: stealPercent({ busy: 0, steal: 0 }, runs[i]!),
       ...(limits ? { throttledPeriods: runs[i]!.throttled } : {}),
     }));

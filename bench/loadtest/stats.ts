@@ -1,57 +1,11 @@
 // Latency summaries and per-second series, computed once after the run from the typed arrays.
 
+import { summarize, type Summary } from '../../kit/stats.js';
 import { Outcome } from './outcome.js';
 import type { RequestColumns } from './recorder.js';
 
-export interface LatencySummary {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p75: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-/** Nearest-rank percentile (the smallest value with at least p% of values at or below it). */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const rank = Math.ceil((p / 100) * n);
-  return sorted[Math.min(n - 1, Math.max(0, rank - 1))]!;
-}
-
-/** Summary of the finite values of `values` (NaN marks "no measurement"). */
-export function summarize(values: ArrayLike<number>): LatencySummary {
-  const sorted = finiteSorted(values);
-  const n = sorted.length;
-  if (n === 0) return { count: 0, min: NaN, mean: NaN, p50: NaN, p75: NaN, p95: NaN, p99: NaN, max: NaN };
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i]!;
-  return {
-    count: n,
-    min: sorted[0]!,
-    mean: sum / n,
-    p50: percentileOfSorted(sorted, 50),
-    p75: percentileOfSorted(sorted, 75),
-    p95: percentileOfSorted(sorted, 95),
-    p99: percentileOfSorted(sorted, 99),
-    max: sorted[n - 1]!,
-  };
-}
-
-export function finiteSorted(values: ArrayLike<number>): Float64Array {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
-  const out = new Float64Array(n);
-  let j = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isFinite(v)) out[j++] = v;
-  }
-  return out.sort();
-}
+/** Latencies and lags are summarized by kit/stats.ts. */
+export type LatencySummary = Summary;
 
 export interface GroupSummary {
   name: string;

@@ -1,26 +1,17 @@
-// The helpers of `npm run bench:floor`: percentiles, the table's "added" column. (When a hand-read
+// The helpers of `npm run bench:floor`: its layer summaries, the table's "added" column. (When a hand-read
 // HTTP response is complete is kit/http-response.ts's, tested in http-response.test.ts: a bench
 // that stops reading early would measure too little.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatFloorTable, parseProcStat, percentile, stealPercent, summarise } from '../../bench/floor-stats.js';
+import { formatFloorTable, parseProcStat, stealPercent, summarizeLayer } from '../../bench/floor-stats.js';
 
-test('percentile is nearest-rank', () => {
-  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
-  assert.equal(percentile(sorted, 50), 50);
-  assert.equal(percentile(sorted, 99), 99);
-  assert.equal(percentile(sorted, 100), 100);
-  assert.equal(percentile([7], 99), 7);
-  assert.equal(percentile([1, 2], 0), 1);
-});
-
-test('summarise sorts, averages and rounds to 0.1 us', () => {
-  const s = summarise('x', [3, 1, 2, 10.04]);
+test('summarizeLayer sorts, averages and rounds to 0.1 us', () => {
+  const s = summarizeLayer('x', [3, 1, 2, 10.04]);
   assert.deepEqual(s, { layer: 'x', samples: 4, p50: 2, p90: 10, p99: 10, mean: 4, max: 10 });
 });
 
 test('the table says what each layer adds over the one above it', () => {
-  const table = formatFloorTable([summarise('a', [100]), summarise('b', [350]), summarise('c', [300])]);
+  const table = formatFloorTable([summarizeLayer('a', [100]), summarizeLayer('b', [350]), summarizeLayer('c', [300])]);
   const lines = table.split('\n');
   assert.match(lines[1]!, /^a .*\(the floor\)$/);
   assert.match(lines[2]!, /\+250 over a$/);

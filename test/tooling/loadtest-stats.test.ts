@@ -2,30 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Outcome, OUTCOME_LABELS } from '../../bench/loadtest/outcome.js';
 import { RequestLog } from '../../bench/loadtest/recorder.js';
-import { combineLogs, perSecondSeries, percentileOfSorted, summarize, summarizeGroup } from '../../bench/loadtest/stats.js';
+import { combineLogs, perSecondSeries, summarizeGroup } from '../../bench/loadtest/stats.js';
 import { assessGenerator } from '../../bench/loadtest/generator-health.js';
-
-test('nearest-rank percentiles', () => {
-  const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
-  assert.equal(percentileOfSorted(sorted, 50), 50);
-  assert.equal(percentileOfSorted(sorted, 99), 99);
-  assert.equal(percentileOfSorted(sorted, 100), 100);
-  assert.equal(percentileOfSorted(sorted, 0), 1);
-  assert.equal(percentileOfSorted(Float64Array.of(7), 99), 7);
-  assert.ok(Number.isNaN(percentileOfSorted(new Float64Array(0), 50)));
-});
-
-test('summaries ignore NaN (never-sent requests) and keep sub-millisecond precision', () => {
-  const s = summarize(Float32Array.of(0.84, NaN, 0.5, 2.25, 1));
-  assert.equal(s.count, 4);
-  assert.ok(Math.abs(s.min - 0.5) < 1e-6);
-  assert.ok(Math.abs(s.max - 2.25) < 1e-6);
-  assert.ok(Math.abs(s.mean - (0.84 + 0.5 + 2.25 + 1) / 4) < 1e-6);
-  assert.ok(Math.abs(s.p50 - 0.84) < 1e-6);
-  const empty = summarize(new Float32Array(0));
-  assert.equal(empty.count, 0);
-  assert.ok(Number.isNaN(empty.p99));
-});
 
 function sampleLog(): RequestLog {
   const log = new RequestLog('débitos', 6);
