@@ -1,6 +1,6 @@
 // Micro-benchmark of the database side alone: Postgres CPU per call of transact_batch (by batch
 // size), of transact() (a transaction alone) and of account_statement, on one connection with no concurrency, one commit per call as
-// in production. It reads the backend's own CPU time (/proc/<pid>/stat), which other work on a
+// in production. It reads the backend's own CPU time (/proc/<pid>/stat, kit/proc-stat.ts), which other work on a
 // shared machine barely changes, unlike wall-clock throughput. Splitting the cost of a batch into
 // a fixed part per call and a part per transaction says how much larger batches can save.
 //
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { processCpuTicks, USER_HZ } from '../kit/proc-stat.js';
 import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { COMPOSE_FILE } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
@@ -36,20 +37,14 @@ function randomBatch(size: number, unknownClients: boolean): Batch {
   return batch;
 }
 
-async function cpuTicks(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, in 1/100 s
-}
-
 /** CPU and wall microseconds per call of `run`, after `warm` unmeasured calls. */
 async function perCall(backendPid: number, calls: number, run: (i: number) => Promise<unknown>): Promise<{ cpuUs: number; wallUs: number }> {
   for (let i = 0; i < Math.min(100, calls); i++) await run(i);
-  const ticks = await cpuTicks(backendPid);
+  const ticks = await processCpuTicks(backendPid);
   const started = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) await run(i);
   const wallUs = Number(process.hrtime.bigint() - started) / 1000;
-  const cpuUs = ((await cpuTicks(backendPid)) - ticks) * 10_000;
+  const cpuUs = (((await processCpuTicks(backendPid)) - ticks) * 1_000_000) / USER_HZ;
   return { cpuUs: Math.round(cpuUs / calls), wallUs: Math.round(wallUs / calls) };
 }
 

@@ -10,7 +10,7 @@ export interface LayerSummary {
   p99: number;
   mean: number;
   max: number;
-  /** Of the CPU time the VM wanted during the layer (busy + stolen), the percent the host kept. */
+  /** Of the CPU time the VM wanted during the layer (busy + stolen), the percent the host kept (kit/proc-stat.ts). */
   stealPercent?: number;
   /** Under limits: CFS periods in which some service was throttled during the layer. */
   throttledPeriods?: number;
@@ -53,29 +53,4 @@ export function formatFloorMarkdown(layers: readonly LayerSummary[]): string {
     `|---|---|---|---|---|---|---|${limited ? '---|' : ''}`,
     ...rows,
   ].join('\n');
-}
-
-export interface CpuTimes {
-  /** Jiffies of all CPUs running something: user, nice, system, irq, softirq. */
-  busy: number;
-  /** Jiffies a vCPU was runnable but the hypervisor ran something else. */
-  steal: number;
-}
-
-/** CPU times from /proc/stat's first line (user nice system idle iowait irq softirq steal ...). */
-export function parseProcStat(text: string): CpuTimes {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) throw new Error('no "cpu " line in /proc/stat');
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  return { busy: user + nice + system + irq + softirq, steal };
-}
-
-/**
- * Of the CPU time wanted between two readings (busy + stolen), the percent the host kept. Not a
- * share of all time: a mostly idle VM steals little in total even when each wake-up waits.
- */
-export function stealPercent(before: CpuTimes, after: CpuTimes): number {
-  const steal = after.steal - before.steal;
-  const wanted = after.busy - before.busy + steal;
-  return wanted > 0 ? round1((100 * steal) / wanted) : 0;
 }

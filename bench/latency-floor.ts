@@ -19,8 +19,9 @@ import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
 import { HttpResponseReader } from '../kit/http-response.js';
+import { readCpuTimes, stealPercent } from '../kit/proc-stat.js';
 import { connect, EchoFraming, type FloorConnection } from './floor-exchange.js';
-import { formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarizeLayer, type LayerSummary } from './floor-stats.js';
+import { formatFloorMarkdown, formatFloorTable, summarizeLayer, type LayerSummary } from './floor-stats.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `Usage: npm run bench:floor -- [options]
@@ -251,7 +252,11 @@ async function main(options: FloorOptions): Promise<void> {
 
     // A Firecracker VM shares its host: steal says when the host, not the stack, took the time;
     // under --limits, throttled periods say when a quota did.
-    const cpuTimes = async () => parseProcStat(await readFile('/proc/stat', 'utf8'));
+    const cpuTimes = async () => {
+      const times = await readCpuTimes();
+      if (times === undefined) throw new Error('no /proc/stat to read the steal from (bench:floor needs Linux)');
+      return times;
+    };
     const throttled = async () => (await limits?.usage())?.services.reduce((sum, u) => sum + (u.throttledPeriods ?? 0), 0) ?? 0;
     const runs = layers.map(() => ({ micros: [] as number[], busy: 0, steal: 0, throttled: 0 }));
     for (let pass = 0; pass < options.passes; pass++) {

@@ -1,17 +1,15 @@
-// CPU time the whole machine spent busy, from /proc/stat: on a shared machine, what neither the
-// stack nor the load generator used was taken by something else and skews the figures.
-import { readFile } from 'node:fs/promises';
+// CPU time the whole machine spent busy, from /proc/stat (kit/proc-stat.ts): on a shared machine,
+// what neither the stack nor the load generator used was taken by something else and skews the figures.
+import { readCpuTimes, USER_HZ } from '../kit/proc-stat.js';
 
-const USER_HZ = 100; // /proc/stat counts in clock ticks; 100 per second on Linux x86-64 and arm64
-
-/** Busy CPU-seconds of all CPUs since boot (everything but idle and iowait). */
+/**
+ * Busy CPU-seconds of all CPUs since boot: time they ran something for this machine. Stolen time
+ * is not in it (kit/proc-stat.ts's one definition), so that busy = stack + generator + other
+ * compares like with like: cgroups charge a service the time it ran, not the time it waited.
+ */
 export async function machineBusySeconds(): Promise<number | undefined> {
-  const text = await readFile('/proc/stat', 'utf8').catch(() => undefined);
-  const fields = text?.split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  if (fields === undefined || fields.length < 5) return undefined;
-  // user nice system idle iowait irq softirq steal (guest time is already in user)
-  const [user, nice, system, , , irq = 0, softirq = 0, steal = 0] = fields as number[];
-  return (user! + nice! + system! + irq + softirq + steal) / USER_HZ;
+  const times = await readCpuTimes().catch(() => undefined);
+  return times === undefined ? undefined : times.busy / USER_HZ;
 }
 
 /**

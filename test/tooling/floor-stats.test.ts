@@ -3,7 +3,7 @@
 // that stops reading early would measure too little.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatFloorTable, parseProcStat, stealPercent, summarizeLayer } from '../../bench/floor-stats.js';
+import { formatFloorTable, summarizeLayer } from '../../bench/floor-stats.js';
 
 test('summarizeLayer sorts, averages and rounds to 0.1 us', () => {
   const s = summarizeLayer('x', [3, 1, 2, 10.04]);
@@ -16,12 +16,4 @@ test('the table says what each layer adds over the one above it', () => {
   assert.match(lines[1]!, /^a .*\(the floor\)$/);
   assert.match(lines[2]!, /\+250 over a$/);
   assert.match(lines[3]!, /-50 over b$/);
-});
-
-test('steal is the share of the CPU time wanted (busy + stolen) that the host kept', () => {
-  const before = parseProcStat('cpu  100 0 50 800 10 3 2 40 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
-  assert.deepEqual(before, { busy: 155, steal: 40 });
-  const after = parseProcStat('cpu  150 0 60 1000 10 3 2 80 0 0\n');
-  assert.equal(stealPercent(before, after), 40); // 40 stolen of 60 busy + 40 stolen; idle not counted
-  assert.equal(stealPercent(after, after), 0);
 });
