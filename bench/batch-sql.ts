@@ -84,11 +84,11 @@ async function main(): Promise<void> {
   const runtime = parseComposeRuntime(await readFile(COMPOSE_FILE, 'utf8'));
   const workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-batch-sql-'));
   const server = new PostgresServer({ dataDir: path.join(workDir, 'postgres'), port: await freePort(), password: 'bench', settings: runtime.postgresSettings });
-  const deadline = setTimeout(() => {
+  const watchdog = setTimeout(() => {
     process.stderr.write('batch-sql: still running after 600 s; giving up\n');
     void server.stop().finally(() => process.exit(3));
   }, 600_000);
-  deadline.unref();
+  watchdog.unref();
   await server.start();
   try {
     const admin = new pg.Client({ connectionString: server.url() });
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     await client.end();
     process.stdout.write(`\n${JSON.stringify({ meta, items, fit: line, results })}\n`);
   } finally {
-    clearTimeout(deadline);
+    clearTimeout(watchdog);
     await server.stop();
     await rm(workDir, { recursive: true, force: true });
   }

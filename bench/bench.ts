@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pollUntil } from '../kit/poll.js';
 import { parseComposeRuntime, type ComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits, type LimitsUsage } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
@@ -27,18 +28,19 @@ function log(message: string): void {
 }
 
 async function waitForApi(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/clientes/1/extrato`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`no 200 from ${url}/clientes/1/extrato within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const up = await pollUntil(
+    async () => {
+      try {
+        const response = await fetch(`${url}/clientes/1/extrato`, { signal: AbortSignal.timeout(2000) });
+        await response.arrayBuffer();
+        return response.status === 200;
+      } catch {
+        return false; // not up yet
+      }
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+  if (!up) throw new Error(`no 200 from ${url}/clientes/1/extrato within ${timeoutMs} ms`);
 }
 
 async function composeRuntime(file: string): Promise<ComposeRuntime | undefined> {

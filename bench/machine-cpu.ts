@@ -1,5 +1,6 @@
 // CPU time the whole machine spent busy, from /proc/stat (kit/proc-stat.ts): on a shared machine,
 // what neither the stack nor the load generator used was taken by something else and skews the figures.
+import { pollUntil } from '../kit/poll.js';
 import { readCpuTimes, USER_HZ } from '../kit/proc-stat.js';
 
 /**
@@ -21,12 +22,15 @@ export async function waitForIdle(timeoutS: number, maxBusyCpus = 0.25): Promise
   let quietSeconds = 0;
   let previous = await machineBusySeconds();
   if (previous === undefined) return { waitedS: 0, idle: false };
-  while (Date.now() - started < timeoutS * 1000) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const now = (await machineBusySeconds())!;
-    quietSeconds = now - previous < maxBusyCpus ? quietSeconds + 1 : 0;
-    previous = now;
-    if (quietSeconds >= 2) return { waitedS: Math.round((Date.now() - started) / 1000), idle: true };
-  }
-  return { waitedS: Math.round((Date.now() - started) / 1000), idle: false };
+  // Each probe a second after the last: the busy CPU-seconds in it are the busy CPUs.
+  const idle = await pollUntil(
+    async () => {
+      const now = (await machineBusySeconds())!;
+      quietSeconds = now - previous! < maxBusyCpus ? quietSeconds + 1 : 0;
+      previous = now;
+      return quietSeconds >= 2;
+    },
+    { timeoutMs: timeoutS * 1000, intervalMs: 1000, waitFirst: true },
+  );
+  return { waitedS: Math.round((Date.now() - started) / 1000), idle: idle === true };
 }

@@ -4,7 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { pollUntil } from '../../kit/poll.js';
 import { fmtInt, fmtMs } from './format.js';
 import { OneShotClient, parseTarget, resolveTarget } from './http-client.js';
 import { plannedLoad, runLoadPhase, type LoadProgress } from './load-phase.js';
@@ -111,22 +111,21 @@ function progressLine(x: LoadProgress): string {
 
 /** Two 200s from the statement of client 1 (one per API instance behind the balancer). */
 async function waitUntilReady(client: OneShotClient, templates: RequestTemplates, say: (s: string) => void): Promise<boolean> {
-  const deadline = performance.now() + READY_WITHIN_MS;
   let good = 0;
   let warned = false;
-  while (performance.now() < deadline) {
-    const reply = await call(client, templates.statement(1));
-    if (reply.status === 200) {
+  const probe = async (): Promise<boolean> => {
+    // A 200 is followed by the next request at once; anything else waits a second.
+    for (;;) {
+      const reply = await call(client, templates.statement(1));
+      if (reply.status !== 200) {
+        if (!warned) say(`  waiting for the API (${reply.error ?? `HTTP ${reply.status}`})...`);
+        warned = true;
+        return false;
+      }
       if (++good >= 2) return true;
-      continue;
     }
-    if (!warned) {
-      say(`  waiting for the API (${reply.error ?? `HTTP ${reply.status}`})...`);
-      warned = true;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return false;
+  };
+  return (await pollUntil(probe, { timeoutMs: READY_WITHIN_MS, intervalMs: 1000 })) === true;
 }
 
 /** NaN/Infinity are not JSON: write them as null. */

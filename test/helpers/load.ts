@@ -3,6 +3,7 @@
 // failures and the requests whose outcome it cannot know. Keep-alive connections per port, like
 // a real client; bounded in count and time so no test can run away.
 import http from 'node:http';
+import { sleep } from '../../kit/poll.js';
 
 export interface LoadRequest {
   /** Where to send it: nginx's port or one instance's port. */
@@ -199,15 +200,5 @@ export function describeOutcomes(outcomes: readonly Outcome[], max = 5): string 
     .join('\n');
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` until it returns true; rejects with `what` after timeoutMs. */
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await sleep(intervalMs);
-  }
-}
+// The fault tests import these from here with the load helpers; they are the kit's.
+export { sleep, waitUntil } from '../../kit/poll.js';
