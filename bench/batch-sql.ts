@@ -9,8 +9,8 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { integerFlag, listFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
 import { processCpuTicks, USER_HZ } from '../kit/proc-stat.js';
 import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { COMPOSE_FILE } from '../scripts/lib/limits.js';
@@ -58,27 +58,33 @@ export function fitLine(points: readonly [number, number][]): { fixed: number; p
   return { fixed: Math.round(my - perUnit * mx), perUnit: Math.round(perUnit * 10) / 10 };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      items: { type: 'string' },
-      sizes: { type: 'string' },
-      statements: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
+const HELP = `Usage: npm run bench:sql -- [--items 6000] [--sizes 1,2,4,8,16,64] [--statements 2000] [--set name=value ...]
+  --items <n>        transactions per batch size (1..200000)
+  --sizes <list>     batch sizes (each 1..1000)
+  --statements <n>   account_statement calls, before and after ANALYZE (1..100000)
+  --set name=value   a session setting for the measured connection, e.g. --set plan_cache_mode=force_generic_plan
+  -h, --help         show this help
+`;
+
+function parseOptions(argv: readonly string[]): { items: number; sizes: number[]; statements: number; set: string[]; help: boolean } {
+  const values = parseFlags(argv, {
+    items: { type: 'string' },
+    sizes: { type: 'string' },
+    statements: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write('Usage: npm run bench:sql -- [--items 6000] [--sizes 1,2,4,8,16,64] [--statements 2000] [--set name=value ...]\n' +
-      '  --set: a session setting for the measured connection, e.g. --set plan_cache_mode=force_generic_plan\n');
-    return;
-  }
-  const items = Number(values.items ?? 6000);
-  const sizes = (values.sizes ?? '1,2,4,8,16,64').split(',').map(Number);
-  const statements = Number(values.statements ?? 2000);
-  if (!(items > 0 && items <= 200_000) || sizes.some((s) => !(s >= 1 && s <= 1000)) || !(statements >= 1 && statements <= 100_000)) {
-    throw new Error('--items 1..200000, --sizes 1..1000 each, --statements 1..100000');
-  }
+  return {
+    items: integerFlag('items', values.items, 6000, { min: 1, max: 200_000 }),
+    sizes: listFlag('sizes', values.sizes, [1, 2, 4, 8, 16, 64], (size) => integerFlag('sizes', size, 0, { min: 1, max: 1000 })),
+    statements: integerFlag('statements', values.statements, 2000, { min: 1, max: 100_000 }),
+    set: values.set ?? [],
+    help: values.help ?? false,
+  };
+}
+
+async function main(): Promise<void> {
+  const { items, sizes, statements, set } = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
   const meta = runMeta();
   process.stdout.write(`${formatMeta(meta, 'off (one connection, no concurrency: Postgres CPU per call, not throughput)')}\n`);
   const runtime = parseComposeRuntime(await readFile(COMPOSE_FILE, 'utf8'));
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const backendPid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-    for (const setting of values.set ?? []) {
+    for (const setting of set) {
       const equals = setting.indexOf('=');
       if (equals <= 0) throw new Error(`--set takes name=value, got "${setting}"`);
       await client.query('SELECT set_config($1, $2, false)', [setting.slice(0, equals), setting.slice(equals + 1)]);

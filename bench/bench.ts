@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { optionsOrExit } from '../kit/cli.js';
 import { pollUntil } from '../kit/poll.js';
 import { parseComposeRuntime, type ComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits, type LimitsUsage } from '../scripts/lib/limits.js';
@@ -273,17 +274,7 @@ async function main(options: BenchOptions): Promise<number> {
   }
 }
 
-let options: BenchOptions;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+const options = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
 main(options).then(
   (code) => process.exit(code),
   (error: unknown) => {

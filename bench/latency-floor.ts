@@ -12,12 +12,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
+import { integerFlag, numberFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
 import { HttpResponseReader } from '../kit/http-response.js';
 import { readCpuTimes, stealPercent } from '../kit/proc-stat.js';
 import { connect, EchoFraming, type FloorConnection } from './floor-exchange.js';
@@ -55,33 +55,25 @@ interface FloorOptions {
 }
 
 function parseOptions(argv: string[]): FloorOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      gap: { type: 'string' },
-      samples: { type: 'string' },
-      warmup: { type: 'string' },
-      passes: { type: 'string' },
-      limits: { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = parseFlags(argv, {
+    gap: { type: 'string' },
+    samples: { type: 'string' },
+    warmup: { type: 'string' },
+    passes: { type: 'string' },
+    limits: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
-  const options = {
-    gapMs: Number(values.gap ?? 5),
-    samples: Number(values.samples ?? 400),
-    warmup: Number(values.warmup ?? 50),
-    passes: Number(values.passes ?? 4),
+  // Bounded: the longest run allowed is ~7 x 2,000 x (100 ms + a round trip), under 30 minutes.
+  return {
+    gapMs: numberFlag('gap', values.gap, 5, { min: 0, max: 100, unit: 'milliseconds' }),
+    samples: integerFlag('samples', values.samples, 400, { min: 10, max: 2000 }),
+    warmup: integerFlag('warmup', values.warmup, 50, { min: 0, max: 1000 }),
+    passes: integerFlag('passes', values.passes, 4, { min: 1, max: 10 }),
     limits: values.limits ?? false,
     outDir: values.out ?? 'bench/out',
     help: values.help ?? false,
   };
-  // Bounded: the longest run allowed is ~7 x 2,000 x (100 ms + a round trip), under 30 minutes.
-  if (!(options.gapMs >= 0 && options.gapMs <= 100)) throw new Error('--gap takes 0..100 ms');
-  if (!(Number.isInteger(options.samples) && options.samples >= 10 && options.samples <= 2000)) throw new Error('--samples takes 10..2000');
-  if (!(Number.isInteger(options.warmup) && options.warmup >= 0 && options.warmup <= 1000)) throw new Error('--warmup takes 0..1000');
-  if (!(Number.isInteger(options.passes) && options.passes >= 1 && options.passes <= 10)) throw new Error('--passes takes 1..10');
-  return options;
 }
 
 function log(message: string): void {
@@ -296,17 +288,7 @@ async function main(options: FloorOptions): Promise<void> {
   }
 }
 
-let options: FloorOptions;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+const options = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
 main(options).then(
   () => process.exit(0),
   (error: unknown) => {

@@ -4,11 +4,12 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { optionsOrExit } from '../../kit/cli.js';
 import { pollUntil } from '../../kit/poll.js';
 import { fmtInt, fmtMs } from './format.js';
 import { OneShotClient, parseTarget, resolveTarget } from './http-client.js';
 import { plannedLoad, runLoadPhase, type LoadProgress } from './load-phase.js';
-import { HELP, parseOptions, type LoadtestOptions } from './options.js';
+import { HELP, parseOptions } from './options.js';
 import { renderHtmlReport } from './report-html.js';
 import { paint, renderTerminalReport } from './report-terminal.js';
 import { buildResults, strictFailures } from './results.js';
@@ -19,17 +20,7 @@ import { call, runValidation, type ValidationResult } from './validation.js';
 const READY_WITHIN_MS = 40000;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let opts: LoadtestOptions;
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const opts = optionsOrExit(() => parseOptions(argv), HELP);
   const p = paint(process.stdout.isTTY === true);
   const say = (line: string): void => void process.stdout.write(line + '\n');
 
