@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { apiSettingsFrom } from '../kit/api-env.js';
 import { optionsOrExit } from '../kit/cli.js';
 import { pollUntil } from '../kit/poll.js';
 import { parseComposeRuntime, type ComposeRuntime } from '../scripts/lib/compose-limits.js';
@@ -17,12 +18,10 @@ import { summariseProfile } from './cpu-profile.js';
 import { dbDelta, dbSnapshot, topStatements } from './db-stats.js';
 import { machineBusySeconds, waitForIdle } from './machine-cpu.js';
 import { runLoad, stopLoad } from './load.js';
-import { HELP, MAX_ANALYZE_WAIT_S, parseOptions, type BenchOptions } from './options.js';
+import { BENCH_API_SETTINGS, HELP, MAX_ANALYZE_WAIT_S, parseOptions, type BenchOptions } from './options.js';
 import { formatMeta, runMeta } from './run-meta.js';
 import { formatServiceCpu, formatSteps, isSkewed, pickSaturation, serviceCpu, type Step } from './saturation.js';
 import { MIX } from './workload.js';
-
-const API_SETTINGS = ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'];
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -108,9 +107,9 @@ async function main(options: BenchOptions): Promise<number> {
       }
       workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-bench-'));
       // Compose's runtime settings with and without limits, so that only the cgroups differ.
-      // The same API settings `npm start` passes through win over compose's (to try a setting).
-      const apiEnv: Record<string, string> = { ...runtime?.apiEnv, LOG_LEVEL: 'warn' };
-      for (const name of API_SETTINGS) if (process.env[name] !== undefined) apiEnv[name] = process.env[name]!;
+      // The same API settings `npm start` passes through win over compose's (to try a setting),
+      // but LOG_LEVEL: the instances log at warn, whose lines this run collects and counts.
+      const apiEnv: Record<string, string> = { ...runtime?.apiEnv, ...apiSettingsFrom(process.env, BENCH_API_SETTINGS), LOG_LEVEL: 'warn' };
       stackApiEnv = apiEnv;
       const postgresSettings: Record<string, string> = { ...runtime?.postgresSettings };
       if (options.profile) {

@@ -1,4 +1,5 @@
 // Command-line options of `npm run bench` (bench/bench.ts), read with kit/cli.ts.
+import { API_SETTING_NAMES } from '../kit/api-env.js';
 import { integerFlag, listFlag, numberFlag, parseFlags, secondsFlag } from '../kit/cli.js';
 
 export interface BenchOptions {
@@ -43,6 +44,9 @@ export const MAX_CONNECTIONS = 4096;
 /** Longest warm-up while waiting for autovacuum to analyze transacoes (its naptime is 60 s). */
 export const MAX_ANALYZE_WAIT_S = 150;
 
+/** The API settings a caller's environment passes to the instances: npm start's, but LOG_LEVEL (bench counts the warnings). */
+export const BENCH_API_SETTINGS = API_SETTING_NAMES.filter((name) => name !== 'LOG_LEVEL');
+
 export const HELP = `Usage: npm run bench -- [options]
 
 Closed-loop HTTP benchmark (autocannon, keep-alive) of a mixed workload: debits, credits and
@@ -78,9 +82,10 @@ Options:
   --out <dir>            where the JSON result goes (default ${DEFAULTS.outDir}, git-ignored)
   -h, --help             show this help
 
-Environment: LIMITS=1 is --limits; DB_POOL_SIZE, DB_BATCHES_IN_FLIGHT, BATCH_MAX, QUEUE_MAX, DB_CONNECT_TIMEOUT_MS and
-DB_QUERY_TIMEOUT_MS go to both instances, over docker-compose.yml's values (which the stack
-otherwise gets, with or without --limits, so that only the cgroups differ).
+Environment: LIMITS=1 is --limits. These API settings go to both instances, over
+docker-compose.yml's values (which the stack otherwise gets, with or without --limits, so that
+only the cgroups differ): ${BENCH_API_SETTINGS.join(', ')}.
+The instances log at warn.
 `;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {

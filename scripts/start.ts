@@ -1,6 +1,7 @@
 // `npm start`: the whole stack in the foreground: Postgres (DATABASE_URL, or an embedded server
 // whose data stays in .data/), two API instances and the load balancer on :9999. Ctrl-C stops all.
 import path from 'node:path';
+import { apiSettingsFrom } from '../kit/api-env.js';
 import { optionsOrExit, parseFlags } from '../kit/cli.js';
 import { applyComposeLimits, type ComposeLimits } from './lib/limits.js';
 import { Stack, type LoadBalancer } from './lib/stack.js';
@@ -33,10 +34,7 @@ async function main(): Promise<void> {
   const port = Number(env.PORT ?? 9999);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
 
-  const apiEnv: Record<string, string> = {};
-  for (const name of ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'MIGRATE_ON_START']) {
-    if (env[name] !== undefined) apiEnv[name] = env[name]!;
-  }
+  const apiEnv = apiSettingsFrom(env);
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   let limits: ComposeLimits | undefined;
   if (flags.limits || env.LIMITS === '1' || env.LIMITS === 'true') {
