@@ -1,7 +1,7 @@
 // Latency summaries and per-second series, computed once after the run from the typed arrays.
 
 import { summarize, type Summary } from '../../kit/stats.js';
-import { Outcome } from './outcome.js';
+import { OutcomeCode } from './outcome.js';
 import type { RequestColumns } from './recorder.js';
 
 /** Latencies and lags are summarized by kit/stats.ts. */
@@ -61,13 +61,13 @@ export function summarizeGroup(log: RequestColumns, labels: Readonly<Record<numb
   for (let i = 0; i < n; i++) {
     const outcome = log.outcome[i]!;
     const latency = log.latencyMs[i]!;
-    if (outcome === Outcome.OK) {
+    if (outcome === OutcomeCode.OK) {
       ok++;
       if (latency < 250) okUnder250ms++;
     } else {
       const label = labels[outcome] ?? `outcome ${outcome}`;
       koReasons[label] = (koReasons[label] ?? 0) + 1;
-      if (outcome === Outcome.INCONSISTENT) inconsistencies++;
+      if (outcome === OutcomeCode.INCONSISTENT) inconsistencies++;
     }
     const status = log.status[i]!;
     if (status !== 0) statuses[status] = (statuses[status] ?? 0) + 1;
@@ -121,7 +121,7 @@ export function perSecondSeries(log: RequestColumns, seconds: number): SecondPoi
     perSecondCount[s]!++;
     const latency = log.latencyMs[i]!;
     const doneSecond = clampSecond(sentAt + (Number.isFinite(latency) ? latency : 0), buckets);
-    if (log.outcome[i] === Outcome.OK) ok[doneSecond]!++;
+    if (log.outcome[i] === OutcomeCode.OK) ok[doneSecond]!++;
     else ko[doneSecond]!++;
   }
   // Group indices by send second (counting sort) so each second's values can be summarised.

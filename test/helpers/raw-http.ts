@@ -3,7 +3,7 @@
 // what the server does with the connection (Connection: close, closing it, never answering).
 import net from 'node:net';
 import { HttpResponseReader } from '../../kit/http-response.js';
-import type { LoadRequest, Outcome } from './load.js';
+import type { LoadRequest, RequestOutcome } from './load.js';
 
 export interface RawResponse {
   status: number;
@@ -130,12 +130,12 @@ export async function rawExchange(port: number, bytes: Buffer | string, timeoutM
  * request is written, so a caller can order its sends; `outcome` settles with the answer (status
  * 0 when none came within timeoutMs), as the load helpers record it.
  */
-export async function sendOnNewConnection(request: LoadRequest, timeoutMs: number): Promise<{ outcome: Promise<Outcome> }> {
+export async function sendOnNewConnection(request: LoadRequest, timeoutMs: number): Promise<{ outcome: Promise<RequestOutcome> }> {
   const connection = await RawConnection.open(request.port);
   const sentAt = Date.now();
   const headers: Record<string, string> = request.body === undefined ? { Connection: 'close' } : { 'Content-Type': 'application/json', Connection: 'close' };
   await connection.write(formatRequest(request.method, request.path, request.body, headers));
-  const outcome = connection.readResponse(timeoutMs).then((response): Outcome => {
+  const outcome = connection.readResponse(timeoutMs).then((response): RequestOutcome => {
     connection.destroy();
     return { request, status: response?.status ?? 0, body: response?.body.toString('utf8') ?? '', connection: response?.headers.connection ?? '', sentAt, answeredAt: Date.now() };
   });
