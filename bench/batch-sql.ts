@@ -1,6 +1,6 @@
 // Micro-benchmark of the database side alone: Postgres CPU per call of transact_batch (by batch
 // size), of transact() (a transaction alone) and of account_statement, on one connection with no concurrency, one commit per call as
-// in production. It reads the backend's own CPU time (/proc/<pid>/stat), which other work on a
+// in production. It reads the backend's own CPU time (/proc/<pid>/stat, kit/proc-stat.ts), which other work on a
 // shared machine barely changes, unlike wall-clock throughput. Splitting the cost of a batch into
 // a fixed part per call and a part per transaction says how much larger batches can save.
 //
@@ -9,8 +9,9 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { integerFlag, listFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
+import { processCpuTicks, USER_HZ } from '../kit/proc-stat.js';
 import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { COMPOSE_FILE } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
@@ -34,20 +35,14 @@ function randomBatch(size: number, unknownClients: boolean): Batch {
   return batch;
 }
 
-async function cpuTicks(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, in 1/100 s
-}
-
 /** CPU and wall microseconds per call of `run`, after `warm` unmeasured calls. */
 async function perCall(backendPid: number, calls: number, run: (i: number) => Promise<unknown>): Promise<{ cpuUs: number; wallUs: number }> {
   for (let i = 0; i < Math.min(100, calls); i++) await run(i);
-  const ticks = await cpuTicks(backendPid);
+  const ticks = await processCpuTicks(backendPid);
   const started = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) await run(i);
   const wallUs = Number(process.hrtime.bigint() - started) / 1000;
-  const cpuUs = ((await cpuTicks(backendPid)) - ticks) * 10_000;
+  const cpuUs = (((await processCpuTicks(backendPid)) - ticks) * 1_000_000) / USER_HZ;
   return { cpuUs: Math.round(cpuUs / calls), wallUs: Math.round(wallUs / calls) };
 }
 
@@ -61,37 +56,43 @@ export function fitLine(points: readonly [number, number][]): { fixed: number; p
   return { fixed: Math.round(my - perUnit * mx), perUnit: Math.round(perUnit * 10) / 10 };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      items: { type: 'string' },
-      sizes: { type: 'string' },
-      statements: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
+const HELP = `Usage: npm run bench:sql -- [--items 6000] [--sizes 1,2,4,8,16,64] [--statements 2000] [--set name=value ...]
+  --items <n>        transactions per batch size (1..200000)
+  --sizes <list>     batch sizes (each 1..1000)
+  --statements <n>   account_statement calls, before and after ANALYZE (1..100000)
+  --set name=value   a session setting for the measured connection, e.g. --set plan_cache_mode=force_generic_plan
+  -h, --help         show this help
+`;
+
+function parseOptions(argv: readonly string[]): { items: number; sizes: number[]; statements: number; set: string[]; help: boolean } {
+  const values = parseFlags(argv, {
+    items: { type: 'string' },
+    sizes: { type: 'string' },
+    statements: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write('Usage: npm run bench:sql -- [--items 6000] [--sizes 1,2,4,8,16,64] [--statements 2000] [--set name=value ...]\n' +
-      '  --set: a session setting for the measured connection, e.g. --set plan_cache_mode=force_generic_plan\n');
-    return;
-  }
-  const items = Number(values.items ?? 6000);
-  const sizes = (values.sizes ?? '1,2,4,8,16,64').split(',').map(Number);
-  const statements = Number(values.statements ?? 2000);
-  if (!(items > 0 && items <= 200_000) || sizes.some((s) => !(s >= 1 && s <= 1000)) || !(statements >= 1 && statements <= 100_000)) {
-    throw new Error('--items 1..200000, --sizes 1..1000 each, --statements 1..100000');
-  }
+  return {
+    items: integerFlag('items', values.items, 6000, { min: 1, max: 200_000 }),
+    sizes: listFlag('sizes', values.sizes, [1, 2, 4, 8, 16, 64], (size) => integerFlag('sizes', size, 0, { min: 1, max: 1000 })),
+    statements: integerFlag('statements', values.statements, 2000, { min: 1, max: 100_000 }),
+    set: values.set ?? [],
+    help: values.help ?? false,
+  };
+}
+
+async function main(): Promise<void> {
+  const { items, sizes, statements, set } = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
   const meta = runMeta();
   process.stdout.write(`${formatMeta(meta, 'off (one connection, no concurrency: Postgres CPU per call, not throughput)')}\n`);
   const runtime = parseComposeRuntime(await readFile(COMPOSE_FILE, 'utf8'));
   const workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-batch-sql-'));
   const server = new PostgresServer({ dataDir: path.join(workDir, 'postgres'), port: await freePort(), password: 'bench', settings: runtime.postgresSettings });
-  const deadline = setTimeout(() => {
+  const watchdog = setTimeout(() => {
     process.stderr.write('batch-sql: still running after 600 s; giving up\n');
     void server.stop().finally(() => process.exit(3));
   }, 600_000);
-  deadline.unref();
+  watchdog.unref();
   await server.start();
   try {
     const admin = new pg.Client({ connectionString: server.url() });
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const backendPid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-    for (const setting of values.set ?? []) {
+    for (const setting of set) {
       const equals = setting.indexOf('=');
       if (equals <= 0) throw new Error(`--set takes name=value, got "${setting}"`);
       await client.query('SELECT set_config($1, $2, false)', [setting.slice(0, equals), setting.slice(equals + 1)]);
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     await client.end();
     process.stdout.write(`\n${JSON.stringify({ meta, items, fit: line, results })}\n`);
   } finally {
-    clearTimeout(deadline);
+    clearTimeout(watchdog);
     await server.stop();
     await rm(workDir, { recursive: true, force: true });
   }

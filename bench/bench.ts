@@ -7,6 +7,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { apiSettingsFrom } from '../kit/api-env.js';
+import { optionsOrExit } from '../kit/cli.js';
+import { pollUntil } from '../kit/poll.js';
 import { parseComposeRuntime, type ComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits, type LimitsUsage } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
@@ -15,30 +18,29 @@ import { summariseProfile } from './cpu-profile.js';
 import { dbDelta, dbSnapshot, topStatements } from './db-stats.js';
 import { machineBusySeconds, waitForIdle } from './machine-cpu.js';
 import { runLoad, stopLoad } from './load.js';
-import { HELP, MAX_ANALYZE_WAIT_S, parseOptions, type BenchOptions } from './options.js';
+import { BENCH_API_SETTINGS, HELP, MAX_ANALYZE_WAIT_S, parseOptions, type BenchOptions } from './options.js';
 import { formatMeta, runMeta } from './run-meta.js';
 import { formatServiceCpu, formatSteps, isSkewed, pickSaturation, serviceCpu, type Step } from './saturation.js';
 import { MIX } from './workload.js';
-
-const API_SETTINGS = ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'];
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
 async function waitForApi(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/clientes/1/extrato`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`no 200 from ${url}/clientes/1/extrato within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const up = await pollUntil(
+    async () => {
+      try {
+        const response = await fetch(`${url}/clientes/1/extrato`, { signal: AbortSignal.timeout(2000) });
+        await response.arrayBuffer();
+        return response.status === 200;
+      } catch {
+        return false; // not up yet
+      }
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+  if (!up) throw new Error(`no 200 from ${url}/clientes/1/extrato within ${timeoutMs} ms`);
 }
 
 async function composeRuntime(file: string): Promise<ComposeRuntime | undefined> {
@@ -105,9 +107,9 @@ async function main(options: BenchOptions): Promise<number> {
       }
       workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-bench-'));
       // Compose's runtime settings with and without limits, so that only the cgroups differ.
-      // The same API settings `npm start` passes through win over compose's (to try a setting).
-      const apiEnv: Record<string, string> = { ...runtime?.apiEnv, LOG_LEVEL: 'warn' };
-      for (const name of API_SETTINGS) if (process.env[name] !== undefined) apiEnv[name] = process.env[name]!;
+      // The same API settings `npm start` passes through win over compose's (to try a setting),
+      // but LOG_LEVEL: the instances log at warn, whose lines this run collects and counts.
+      const apiEnv: Record<string, string> = { ...runtime?.apiEnv, ...apiSettingsFrom(process.env, BENCH_API_SETTINGS), LOG_LEVEL: 'warn' };
       stackApiEnv = apiEnv;
       const postgresSettings: Record<string, string> = { ...runtime?.postgresSettings };
       if (options.profile) {
@@ -271,17 +273,7 @@ async function main(options: BenchOptions): Promise<number> {
   }
 }
 
-let options: BenchOptions;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+const options = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
 main(options).then(
   (code) => process.exit(code),
   (error: unknown) => {

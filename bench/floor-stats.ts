@@ -1,5 +1,5 @@
 // Pure helpers of `npm run bench:floor` (bench/latency-floor.ts): summarising round-trip times,
-// the table it prints, and telling when a hand-read HTTP/1.1 response is complete.
+// the table it prints. (Its HTTP responses are read by kit/http-response.ts.)
 
 export interface LayerSummary {
   layer: string;
@@ -10,34 +10,21 @@ export interface LayerSummary {
   p99: number;
   mean: number;
   max: number;
-  /** Of the CPU time the VM wanted during the layer (busy + stolen), the percent the host kept. */
+  /** Of the CPU time the VM wanted during the layer (busy + stolen), the percent the host kept (kit/proc-stat.ts). */
   stealPercent?: number;
   /** Under limits: CFS periods in which some service was throttled during the layer. */
   throttledPeriods?: number;
 }
 
+import { summarize } from '../kit/stats.js';
+import { textTable } from '../kit/table.js';
+
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-/** Summary of one layer's round trips, given in microseconds. */
-export function summarise(layer: string, micros: readonly number[]): LayerSummary {
-  const sorted = [...micros].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-  return {
-    layer,
-    samples: sorted.length,
-    p50: round1(percentile(sorted, 50)),
-    p90: round1(percentile(sorted, 90)),
-    p99: round1(percentile(sorted, 99)),
-    mean: round1(mean),
-    max: round1(sorted[sorted.length - 1] ?? NaN),
-  };
+/** Summary of one layer's round trips, given in microseconds, rounded to 0.1 us. */
+export function summarizeLayer(layer: string, micros: readonly number[]): LayerSummary {
+  const s = summarize(micros);
+  return { layer, samples: s.count, p50: round1(s.p50), p90: round1(s.p90), p99: round1(s.p99), mean: round1(s.mean), max: round1(s.max) };
 }
 
 /** The table: each layer's percentiles and mean, and what its mean adds over the layer above it. */
@@ -48,9 +35,8 @@ export function formatFloorTable(layers: readonly LayerSummary[]): string {
     const added = previous ? `${s.mean - previous.mean >= 0 ? '+' : ''}${round1(s.mean - previous.mean)} over ${previous.layer}` : '(the floor)';
     return [s.layer, ...[s.p50, s.p90, s.p99, s.mean, s.max].map((v) => v.toFixed(1)), s.stealPercent?.toFixed(1) ?? 'n/a', String(s.throttledPeriods ?? '-'), added];
   });
-  const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  // The layer and the "added" sentence read left to right; the figures line up on the right.
+  return textTable(header, rows, { align: header.map((_, column) => (column === 0 || column === header.length - 1 ? 'left' : 'right')) });
 }
 
 /** The same table in Markdown, for bench/RESULTS.md. */
@@ -67,52 +53,4 @@ export function formatFloorMarkdown(layers: readonly LayerSummary[]): string {
     `|---|---|---|---|---|---|---|${limited ? '---|' : ''}`,
     ...rows,
   ].join('\n');
-}
-
-export interface CpuTimes {
-  /** Jiffies of all CPUs running something: user, nice, system, irq, softirq. */
-  busy: number;
-  /** Jiffies a vCPU was runnable but the hypervisor ran something else. */
-  steal: number;
-}
-
-/** CPU times from /proc/stat's first line (user nice system idle iowait irq softirq steal ...). */
-export function parseProcStat(text: string): CpuTimes {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) throw new Error('no "cpu " line in /proc/stat');
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  return { busy: user + nice + system + irq + softirq, steal };
-}
-
-/**
- * Of the CPU time wanted between two readings (busy + stolen), the percent the host kept. Not a
- * share of all time: a mostly idle VM steals little in total even when each wake-up waits.
- */
-export function stealPercent(before: CpuTimes, after: CpuTimes): number {
-  const steal = after.steal - before.steal;
-  const wanted = after.busy - before.busy + steal;
-  return wanted > 0 ? round1((100 * steal) / wanted) : 0;
-}
-
-export interface HttpResponse {
-  status: number;
-  /** Bytes of the whole response (head and body) within the buffer. */
-  length: number;
-}
-
-/**
- * The response at the start of `buffer` once it is complete (head and Content-Length bytes of
- * body), else undefined (read more). Throws on what this bench never expects: no
- * Content-Length, chunked bodies, a malformed status line.
- */
-export function completeResponse(buffer: Buffer): HttpResponse | undefined {
-  const headEnd = buffer.indexOf('\r\n\r\n');
-  if (headEnd < 0) return undefined;
-  const head = buffer.toString('latin1', 0, headEnd);
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-  if (!status) throw new Error(`not an HTTP/1.x response: ${JSON.stringify(head.slice(0, 80))}`);
-  const contentLength = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  if (!contentLength) throw new Error(`response without Content-Length: ${JSON.stringify(head)}`);
-  const length = headEnd + 4 + Number(contentLength[1]);
-  return buffer.length >= length ? { status: Number(status[1]), length } : undefined;
 }

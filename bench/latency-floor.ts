@@ -12,14 +12,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
-import { connect } from './floor-exchange.js';
-import { completeResponse, formatFloorMarkdown, formatFloorTable, parseProcStat, stealPercent, summarise, type LayerSummary } from './floor-stats.js';
+import { integerFlag, numberFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
+import { HttpResponseReader } from '../kit/http-response.js';
+import { readCpuTimes, stealPercent } from '../kit/proc-stat.js';
+import { connect, EchoFraming, type FloorConnection } from './floor-exchange.js';
+import { formatFloorMarkdown, formatFloorTable, summarizeLayer, type LayerSummary } from './floor-stats.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `Usage: npm run bench:floor -- [options]
@@ -53,33 +55,25 @@ interface FloorOptions {
 }
 
 function parseOptions(argv: string[]): FloorOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      gap: { type: 'string' },
-      samples: { type: 'string' },
-      warmup: { type: 'string' },
-      passes: { type: 'string' },
-      limits: { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = parseFlags(argv, {
+    gap: { type: 'string' },
+    samples: { type: 'string' },
+    warmup: { type: 'string' },
+    passes: { type: 'string' },
+    limits: { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
-  const options = {
-    gapMs: Number(values.gap ?? 5),
-    samples: Number(values.samples ?? 400),
-    warmup: Number(values.warmup ?? 50),
-    passes: Number(values.passes ?? 4),
+  // Bounded: the longest run allowed is ~7 x 2,000 x (100 ms + a round trip), under 30 minutes.
+  return {
+    gapMs: numberFlag('gap', values.gap, 5, { min: 0, max: 100, unit: 'milliseconds' }),
+    samples: integerFlag('samples', values.samples, 400, { min: 10, max: 2000 }),
+    warmup: integerFlag('warmup', values.warmup, 50, { min: 0, max: 1000 }),
+    passes: integerFlag('passes', values.passes, 4, { min: 1, max: 10 }),
     limits: values.limits ?? false,
     outDir: values.out ?? 'bench/out',
     help: values.help ?? false,
   };
-  // Bounded: the longest run allowed is ~7 x 2,000 x (100 ms + a round trip), under 30 minutes.
-  if (!(options.gapMs >= 0 && options.gapMs <= 100)) throw new Error('--gap takes 0..100 ms');
-  if (!(Number.isInteger(options.samples) && options.samples >= 10 && options.samples <= 2000)) throw new Error('--samples takes 10..2000');
-  if (!(Number.isInteger(options.warmup) && options.warmup >= 0 && options.warmup <= 1000)) throw new Error('--warmup takes 0..1000');
-  if (!(Number.isInteger(options.passes) && options.passes >= 1 && options.passes <= 10)) throw new Error('--passes takes 1..10');
-  return options;
 }
 
 function log(message: string): void {
@@ -107,28 +101,31 @@ const postRequest = (connection: 'keep-alive' | 'close') =>
   `Content-Length: ${Buffer.byteLength(POST_BODY)}\r\nConnection: ${connection}\r\n\r\n${POST_BODY}`;
 
 /** Fails loudly on any answer but 200: a floor measured on errors would be meaningless. */
-function httpLength(buffer: Buffer): number | undefined {
-  const response = completeResponse(buffer);
-  if (response && response.status !== 200) throw new Error(`HTTP ${response.status}: ${buffer.toString('utf8', 0, response.length)}`);
-  return response?.length;
+async function post200(connection: FloorConnection<HttpResponseReader>, request: string): Promise<void> {
+  const response = await connection.send(request);
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${response.body.toString('utf8')}`);
 }
 
 /** One POST on a new connection: connect, request, full answer, close. */
 async function postOnNewConnection(port: number): Promise<void> {
-  const exchange = await connect(port);
+  const connection = await connect(port, new HttpResponseReader());
   try {
-    await exchange.send(postRequest('close'), httpLength);
+    await post200(connection, postRequest('close'));
   } finally {
-    exchange.socket.destroy();
+    connection.socket.destroy();
   }
 }
 
 /** The seven layers, from the machine's floor up to the official test's shape. */
 function floorLayers(db: pg.Client, echoPort: number, apiPort: number, nginxPort: number): Layer[] {
   const ping = Buffer.alloc(64, 'x');
-  const overSocket = (port: number, payload: string | Buffer, complete: (b: Buffer) => number | undefined) => async () => {
-    const exchange = await connect(port);
-    return { once: () => exchange.send(payload, complete), close: () => exchange.socket.destroy() };
+  const overSocket = (port: number, request: string) => async () => {
+    const connection = await connect(port, new HttpResponseReader());
+    return { once: () => post200(connection, request), close: () => connection.socket.destroy() };
+  };
+  const echo = async () => {
+    const connection = await connect(echoPort, new EchoFraming(ping.length));
+    return { once: () => connection.send(ping), close: () => connection.socket.destroy() };
   };
   const query = (config: pg.QueryConfig) => async () => ({ once: () => db.query(config) });
   const transact = async () => {
@@ -136,12 +133,12 @@ function floorLayers(db: pg.Client, echoPort: number, apiPort: number, nginxPort
     if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
   };
   return [
-    ['tcp-echo', overSocket(echoPort, ping, (b) => (b.length >= ping.length ? ping.length : undefined))],
+    ['tcp-echo', echo],
     ['pg-select-1', query({ name: 'floor-select-1', text: 'SELECT 1' })],
     ['pg-durable-update', query({ name: 'floor-update', text: 'UPDATE clientes SET saldo = saldo WHERE id = 5' })],
     ['pg-transact', async () => ({ once: transact })],
-    ['api-direct', overSocket(apiPort, postRequest('keep-alive'), httpLength)],
-    ['nginx-keepalive', overSocket(nginxPort, postRequest('keep-alive'), httpLength)],
+    ['api-direct', overSocket(apiPort, postRequest('keep-alive'))],
+    ['nginx-keepalive', overSocket(nginxPort, postRequest('keep-alive'))],
     ['nginx-new-connection', async () => ({ once: () => postOnNewConnection(nginxPort) })],
   ];
 }
@@ -155,9 +152,9 @@ const STACK_WARMUP_REQUESTS = 2000;
 async function warmStack(nginxPort: number): Promise<void> {
   let left = STACK_WARMUP_REQUESTS;
   const worker = async () => {
-    const exchange = await connect(nginxPort);
-    while (left-- > 0) await exchange.send(postRequest('keep-alive'), httpLength);
-    exchange.socket.destroy();
+    const connection = await connect(nginxPort, new HttpResponseReader());
+    while (left-- > 0) await post200(connection, postRequest('keep-alive'));
+    connection.socket.destroy();
   };
   await Promise.all(Array.from({ length: 8 }, worker));
 }
@@ -247,7 +244,11 @@ async function main(options: FloorOptions): Promise<void> {
 
     // A Firecracker VM shares its host: steal says when the host, not the stack, took the time;
     // under --limits, throttled periods say when a quota did.
-    const cpuTimes = async () => parseProcStat(await readFile('/proc/stat', 'utf8'));
+    const cpuTimes = async () => {
+      const times = await readCpuTimes();
+      if (times === undefined) throw new Error('no /proc/stat to read the steal from (bench:floor needs Linux)');
+      return times;
+    };
     const throttled = async () => (await limits?.usage())?.services.reduce((sum, u) => sum + (u.throttledPeriods ?? 0), 0) ?? 0;
     const runs = layers.map(() => ({ micros: [] as number[], busy: 0, steal: 0, throttled: 0 }));
     for (let pass = 0; pass < options.passes; pass++) {
@@ -265,7 +266,7 @@ async function main(options: FloorOptions): Promise<void> {
       }
     }
     const summaries: LayerSummary[] = layers.map(([name], i) => ({
-      ...summarise(name, runs[i]!.micros),
+      ...summarizeLayer(name, runs[i]!.micros),
       stealPercent: stealPercent({ busy: 0, steal: 0 }, runs[i]!),
       ...(limits ? { throttledPeriods: runs[i]!.throttled } : {}),
     }));
@@ -287,17 +288,7 @@ async function main(options: FloorOptions): Promise<void> {
   }
 }
 
-let options: FloorOptions;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+const options = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
 main(options).then(
   () => process.exit(0),
   (error: unknown) => {

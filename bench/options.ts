@@ -1,5 +1,6 @@
-// Command-line options of `npm run bench` (bench/bench.ts).
-import { parseArgs } from 'node:util';
+// Command-line options of `npm run bench` (bench/bench.ts), read with kit/cli.ts.
+import { API_SETTING_NAMES } from '../kit/api-env.js';
+import { integerFlag, listFlag, numberFlag, parseFlags, secondsFlag } from '../kit/cli.js';
 
 export interface BenchOptions {
   /** Bench this running stack instead of starting one. */
@@ -43,6 +44,9 @@ export const MAX_CONNECTIONS = 4096;
 /** Longest warm-up while waiting for autovacuum to analyze transacoes (its naptime is 60 s). */
 export const MAX_ANALYZE_WAIT_S = 150;
 
+/** The API settings a caller's environment passes to the instances: npm start's, but LOG_LEVEL (bench counts the warnings). */
+export const BENCH_API_SETTINGS = API_SETTING_NAMES.filter((name) => name !== 'LOG_LEVEL');
+
 export const HELP = `Usage: npm run bench -- [options]
 
 Closed-loop HTTP benchmark (autocannon, keep-alive) of a mixed workload: debits, credits and
@@ -78,47 +82,28 @@ Options:
   --out <dir>            where the JSON result goes (default ${DEFAULTS.outDir}, git-ignored)
   -h, --help             show this help
 
-Environment: LIMITS=1 is --limits; DB_POOL_SIZE, DB_BATCHES_IN_FLIGHT, BATCH_MAX, QUEUE_MAX, DB_CONNECT_TIMEOUT_MS and
-DB_QUERY_TIMEOUT_MS go to both instances, over docker-compose.yml's values (which the stack
-otherwise gets, with or without --limits, so that only the cgroups differ).
+Environment: LIMITS=1 is --limits. These API settings go to both instances, over
+docker-compose.yml's values (which the stack otherwise gets, with or without --limits, so that
+only the cgroups differ): ${BENCH_API_SETTINGS.join(', ')}.
+The instances log at warn.
 `;
 
-function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return Number(raw);
-}
-
-function seconds(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > MAX_DURATION_S) {
-    throw new Error(`--${name} must be a number of seconds from ${min} to ${MAX_DURATION_S}, got "${raw}"`);
-  }
-  return value;
-}
-
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      limits: { type: 'boolean' },
-      url: { type: 'string' },
-      connections: { type: 'string' },
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      'find-saturation': { type: 'boolean' },
-      steps: { type: 'string' },
-      p99: { type: 'string' },
-      profile: { type: 'boolean' },
-      out: { type: 'string' },
-      'wait-idle': { type: 'string' },
-      cold: { type: 'boolean' },
-      compose: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = parseFlags(argv, {
+    limits: { type: 'boolean' },
+    url: { type: 'string' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    'find-saturation': { type: 'boolean' },
+    steps: { type: 'string' },
+    p99: { type: 'string' },
+    profile: { type: 'boolean' },
+    out: { type: 'string' },
+    'wait-idle': { type: 'string' },
+    cold: { type: 'boolean' },
+    compose: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   const findSaturation = values['find-saturation'] ?? false;
   const url = values.url?.replace(/\/+$/, '');
@@ -127,22 +112,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (url !== undefined && limits) throw new Error('--limits applies to the stack bench starts; it cannot limit the one at --url');
   if (url !== undefined && values.compose !== undefined) throw new Error('--compose applies to the stack bench starts; not available with --url');
   if (url !== undefined && values.profile) throw new Error('--profile needs the stack bench starts; not available with --url');
-  const steps = values.steps === undefined ? [...DEFAULTS.steps] : values.steps.split(',').map((step) => integer('steps', step.trim(), 0, 1, MAX_CONNECTIONS));
+  const steps = listFlag('steps', values.steps, DEFAULTS.steps, (step) => integerFlag('steps', step, 0, { min: 1, max: MAX_CONNECTIONS }));
   if (steps.length === 0 || steps.length > MAX_STEPS) throw new Error(`--steps takes 1 to ${MAX_STEPS} values`);
-  const p99 = values.p99 === undefined ? DEFAULTS.p99MaxMs : Number(values.p99);
-  if (!(p99 > 0)) throw new Error(`--p99 must be a positive number of milliseconds, got "${values.p99}"`);
+  const p99 = numberFlag('p99', values.p99, DEFAULTS.p99MaxMs, { min: 0, exclusiveMin: true, unit: 'milliseconds' });
   return {
     url,
     limits,
-    connections: integer('connections', values.connections, DEFAULTS.connections, 1, MAX_CONNECTIONS),
-    durationS: seconds('duration', values.duration, findSaturation ? DEFAULTS.saturationDurationS : DEFAULTS.durationS, 1),
-    warmupS: seconds('warmup', values.warmup, DEFAULTS.warmupS, 0),
+    connections: integerFlag('connections', values.connections, DEFAULTS.connections, { min: 1, max: MAX_CONNECTIONS }),
+    durationS: secondsFlag('duration', values.duration, findSaturation ? DEFAULTS.saturationDurationS : DEFAULTS.durationS, { min: 1, max: MAX_DURATION_S }),
+    warmupS: secondsFlag('warmup', values.warmup, DEFAULTS.warmupS, { min: 0, max: MAX_DURATION_S }),
     findSaturation,
     steps: [...new Set(steps)].sort((a, b) => a - b),
     p99MaxMs: p99,
     profile: values.profile ?? false,
     outDir: values.out ?? DEFAULTS.outDir,
-    waitIdleS: seconds('wait-idle', values['wait-idle'], 0, 0),
+    waitIdleS: secondsFlag('wait-idle', values['wait-idle'], 0, { min: 0, max: MAX_DURATION_S }),
     cold: values.cold ?? false,
     compose: values.compose,
     help: values.help ?? false,

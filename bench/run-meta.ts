@@ -2,6 +2,7 @@
 // dirty files of the service itself), the machine, the date and the exact command.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem, release } from 'node:os';
+import { API_SETTING_NAMES } from '../kit/api-env.js';
 
 export interface RunMeta {
   /** `git rev-parse --short HEAD`, plus -dirty when tracked files differ from it. */
@@ -28,7 +29,7 @@ export function commandLine(argv: readonly string[] = process.argv.slice(2)): st
   const quoted = argv.map((arg) => (/^[\w./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
   const script = process.env.npm_lifecycle_event;
   const prefix = script ? `npm run ${script}` : `node ${process.argv[1] ?? ''}`;
-  const env = ['LIMITS', 'LIMITS_CGROUP_PARENT', 'DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX'].filter((name) => process.env[name] !== undefined).map((name) => `${name}=${process.env[name]} `).join('');
+  const env = ['LIMITS', 'LIMITS_CGROUP_PARENT', ...API_SETTING_NAMES].filter((name) => process.env[name] !== undefined).map((name) => `${name}=${process.env[name]} `).join('');
   return `${env}${prefix}${quoted ? (script ? ` -- ${quoted}` : ` ${quoted}`) : ''}`;
 }
 

@@ -1,5 +1,6 @@
 // The saturation figure: the highest throughput among the concurrency steps whose p99 stayed
 // below the bound with zero errors; and the table every run prints.
+import { textTable } from '../kit/table.js';
 import type { DbDelta } from './db-stats.js';
 import type { LimitsUsage } from '../scripts/lib/limits.js';
 import type { LoadResult } from './load.js';
@@ -68,7 +69,8 @@ export function pickSaturation<T extends Pick<LoadResult, 'latencyMs' | 'errors'
 }
 
 export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
-  const rows: string[][] = [['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'analyzed', 'gen cpu', 'other cpu', `p99<${p99MaxMs} & 0 err`]];
+  const header = ['conns', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'status counts', 'req/commit', 'analyzed', 'gen cpu', 'other cpu', `p99<${p99MaxMs} & 0 err`];
+  const rows: string[][] = [];
   for (const s of steps) {
     const writes = s.sent.debit + s.sent.credit;
     rows.push([
@@ -87,6 +89,5 @@ export function formatSteps(steps: readonly Step[], p99MaxMs: number): string {
       qualifies(s, p99MaxMs) ? 'yes' : 'no',
     ]);
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
+  return textTable(header, rows, { align: 'right' });
 }

@@ -1,6 +1,8 @@
 // `npm start`: the whole stack in the foreground: Postgres (DATABASE_URL, or an embedded server
 // whose data stays in .data/), two API instances and the load balancer on :9999. Ctrl-C stops all.
 import path from 'node:path';
+import { apiSettingsFrom } from '../kit/api-env.js';
+import { optionsOrExit, parseFlags } from '../kit/cli.js';
 import { applyComposeLimits, type ComposeLimits } from './lib/limits.js';
 import { Stack, type LoadBalancer } from './lib/stack.js';
 
@@ -10,6 +12,7 @@ const HELP = `Usage: npm start [-- --limits] [-- --help]
                  memory limits of docker-compose.yml, and the settings compose gives them (API
                  environment, Postgres -c); prints each one's peak memory and CPU time at exit.
                  Needs root (or a delegated cgroup v2 subtree: LIMITS_CGROUP_PARENT). Same as LIMITS=1.
+  -h, --help     show this help
 
 Environment:
   PORT           public port of the load balancer (default 9999)
@@ -21,23 +24,20 @@ Environment:
 `;
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--help')) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const flags = optionsOrExit(() => {
+    const values = parseFlags(process.argv.slice(2), { limits: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+    return { limits: values.limits ?? false, help: values.help ?? false };
+  }, HELP);
   const env = process.env;
   const loadBalancer = (env.LOAD_BALANCER ?? 'auto') as LoadBalancer | 'auto';
   if (!['auto', 'nginx', 'reuseport'].includes(loadBalancer)) throw new Error(`LOAD_BALANCER must be auto, nginx or reuseport`);
   const port = Number(env.PORT ?? 9999);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
 
-  const apiEnv: Record<string, string> = {};
-  for (const name of ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'MIGRATE_ON_START']) {
-    if (env[name] !== undefined) apiEnv[name] = env[name]!;
-  }
+  const apiEnv = apiSettingsFrom(env);
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   let limits: ComposeLimits | undefined;
-  if (process.argv.includes('--limits') || env.LIMITS === '1' || env.LIMITS === 'true') {
+  if (flags.limits || env.LIMITS === '1' || env.LIMITS === 'true') {
     limits = await applyComposeLimits();
     log(`limits: cgroup v${limits.cgroupVersion} at ${limits.location}: ${limits.services.map((s) => `${s.service} ${s.cpus} CPU ${s.memoryText}`).join(', ')}`);
     for (const problem of limits.budgetProblems) log(`warning: docker-compose.yml is over the Rinha budget: ${problem}`);

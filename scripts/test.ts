@@ -1,7 +1,9 @@
 // `npm test`: starts one throwaway Postgres for the whole run, then node's test runner over the
-// compiled tests (unit, integration, e2e). Each test file makes its own database on that server.
-// Usage: npm test [-- <path filter>...]   e.g. npm test -- unit   or   npm test -- e2e/contract
+// compiled tests (unit, integration, e2e, faults, and tooling: the tests of bench/, scripts/ and
+// kit/). Each test file makes its own database on that server.
+// Usage: npm test [-- <path filter>...]   e.g. npm test -- unit   or   npm test -- tooling   or   npm test -- e2e/contract
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +11,8 @@ import { freePort } from './lib/ports.js';
 import { PostgresServer } from './lib/postgres.js';
 
 const TEST_ROOT = path.resolve(new URL('../test', import.meta.url).pathname);
+/** The sources: tsc never deletes the output of a test that was moved or removed, so skip those. */
+const SOURCE_ROOT = path.resolve(new URL('../../test', import.meta.url).pathname);
 
 async function testFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -16,9 +20,13 @@ async function testFiles(dir: string): Promise<string[]> {
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await testFiles(full)));
-    else if (entry.name.endsWith('.test.js')) files.push(full);
+    else if (entry.name.endsWith('.test.js') && existsSync(sourceOf(full))) files.push(full);
   }
   return files.sort();
+}
+
+function sourceOf(compiled: string): string {
+  return path.join(SOURCE_ROOT, path.relative(TEST_ROOT, compiled)).replace(/\.js$/, '.ts');
 }
 
 async function main(): Promise<number> {

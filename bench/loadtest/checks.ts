@@ -6,7 +6,7 @@
 // `toInt` and fails with "Limite ultrapassado!" when saldo < -limite, or "WTF?!" when either is
 // not an int. A missing `limite` fails the earlier `saveAs` instead, which is a plain KO.
 
-import { Outcome, type OutcomeCode } from './outcome.js';
+import { OutcomeCode } from './outcome.js';
 
 /** Scala's `String.toInt` on the JSON value's text: an int32, or null. */
 export function toInt32(value: unknown): number | null {
@@ -45,20 +45,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * `limite` and a `saldo` that does not exceed it.
  */
 export function checkTransactionReply(status: number, body: Buffer, accept422: boolean): OutcomeCode {
-  if (status !== 200) return accept422 && status === 422 ? Outcome.OK : Outcome.BAD_STATUS;
+  if (status !== 200) return accept422 && status === 422 ? OutcomeCode.OK : OutcomeCode.BAD_STATUS;
   const json = parseJson(body);
-  if (!isObject(json) || json['limite'] === undefined || json['limite'] === null) return Outcome.BAD_BODY;
-  return balanceWithinLimit(json['saldo'], json['limite']) ? Outcome.OK : Outcome.INCONSISTENT;
+  if (!isObject(json) || json['limite'] === undefined || json['limite'] === null) return OutcomeCode.BAD_BODY;
+  return balanceWithinLimit(json['saldo'], json['limite']) ? OutcomeCode.OK : OutcomeCode.INCONSISTENT;
 }
 
 /** A GET /extrato reply: 200 with `saldo.limite` present and `saldo.total >= -saldo.limite`. */
 export function checkStatementReply(status: number, body: Buffer): OutcomeCode {
-  if (status !== 200) return Outcome.BAD_STATUS;
+  if (status !== 200) return OutcomeCode.BAD_STATUS;
   const json = parseJson(body);
-  if (!isObject(json) || !isObject(json['saldo'])) return Outcome.BAD_BODY;
+  if (!isObject(json) || !isObject(json['saldo'])) return OutcomeCode.BAD_BODY;
   const saldo = json['saldo'];
-  if (saldo['limite'] === undefined || saldo['limite'] === null) return Outcome.BAD_BODY;
-  return balanceWithinLimit(saldo['total'], saldo['limite']) ? Outcome.OK : Outcome.INCONSISTENT;
+  if (saldo['limite'] === undefined || saldo['limite'] === null) return OutcomeCode.BAD_BODY;
+  return balanceWithinLimit(saldo['total'], saldo['limite']) ? OutcomeCode.OK : OutcomeCode.INCONSISTENT;
 }
 
 /** Reads a dotted path with array indices, e.g. `ultimas_transacoes[0].descricao`. */

@@ -4,11 +4,12 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { optionsOrExit } from '../../kit/cli.js';
+import { pollUntil } from '../../kit/poll.js';
 import { fmtInt, fmtMs } from './format.js';
 import { OneShotClient, parseTarget, resolveTarget } from './http-client.js';
 import { plannedLoad, runLoadPhase, type LoadProgress } from './load-phase.js';
-import { HELP, parseOptions, type LoadtestOptions } from './options.js';
+import { HELP, parseOptions } from './options.js';
 import { renderHtmlReport } from './report-html.js';
 import { paint, renderTerminalReport } from './report-terminal.js';
 import { buildResults, strictFailures } from './results.js';
@@ -19,17 +20,7 @@ import { call, runValidation, type ValidationResult } from './validation.js';
 const READY_WITHIN_MS = 40000;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let opts: LoadtestOptions;
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const opts = optionsOrExit(() => parseOptions(argv), HELP);
   const p = paint(process.stdout.isTTY === true);
   const say = (line: string): void => void process.stdout.write(line + '\n');
 
@@ -111,22 +102,21 @@ function progressLine(x: LoadProgress): string {
 
 /** Two 200s from the statement of client 1 (one per API instance behind the balancer). */
 async function waitUntilReady(client: OneShotClient, templates: RequestTemplates, say: (s: string) => void): Promise<boolean> {
-  const deadline = performance.now() + READY_WITHIN_MS;
   let good = 0;
   let warned = false;
-  while (performance.now() < deadline) {
-    const reply = await call(client, templates.statement(1));
-    if (reply.status === 200) {
+  const probe = async (): Promise<boolean> => {
+    // A 200 is followed by the next request at once; anything else waits a second.
+    for (;;) {
+      const reply = await call(client, templates.statement(1));
+      if (reply.status !== 200) {
+        if (!warned) say(`  waiting for the API (${reply.error ?? `HTTP ${reply.status}`})...`);
+        warned = true;
+        return false;
+      }
       if (++good >= 2) return true;
-      continue;
     }
-    if (!warned) {
-      say(`  waiting for the API (${reply.error ?? `HTTP ${reply.status}`})...`);
-      warned = true;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return false;
+  };
+  return (await pollUntil(probe, { timeoutMs: READY_WITHIN_MS, intervalMs: 1000 })) === true;
 }
 
 /** NaN/Infinity are not JSON: write them as null. */

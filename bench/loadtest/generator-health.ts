@@ -1,7 +1,8 @@
 // Was the load generator itself keeping up? An open-model test is only meaningful if arrivals
 // leave on schedule; when they do not, slow "responses" may be the generator's fault.
 
-import { summarize, type LatencySummary } from './stats.js';
+import { summarize } from '../../kit/stats.js';
+import type { LatencySummary } from './stats.js';
 
 /** Thresholds past which we say the generator fell behind. */
 export const LAG_P99_LIMIT_MS = 5;

@@ -6,7 +6,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ResponseParser } from './http-response-parser.js';
+import { HttpResponseReader } from '../../kit/http-response.js';
 
 export interface Target {
   readonly host: string;
@@ -78,7 +78,7 @@ class Slot implements Completion {
   tag = 0;
   onDone: DoneCallback | null = null;
   socket: net.Socket | null = null;
-  readonly parser = new ResponseParser();
+  readonly parser = new HttpResponseReader();
   constructor(
     readonly id: number,
     readonly owner: OneShotClient,

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { checkStatementReply, checkTransactionReply } from './checks.js';
 import type { Completion, DoneCallback, OneShotClient } from './http-client.js';
-import { Outcome, type OutcomeCode } from './outcome.js';
+import { OutcomeCode } from './outcome.js';
 import { RequestLog } from './recorder.js';
 import type { RequestTemplates } from './scenarios.js';
 import { ArrivalCursor, LOAD_GROUPS, earliestCursor, officialProfile, type LoadGroupName } from './schedule.js';
@@ -95,15 +95,15 @@ export function runLoadPhase(client: OneShotClient, templates: RequestTemplates,
     const group = LOAD_GROUPS[g]!;
     let outcome: OutcomeCode;
     if (c.error !== null) {
-      outcome = c.error === 'TIMEOUT' ? Outcome.TIMEOUT : c.error === 'ABORTED' ? Outcome.ABORTED : Outcome.CONN_ERROR;
+      outcome = c.error === 'TIMEOUT' ? OutcomeCode.TIMEOUT : c.error === 'ABORTED' ? OutcomeCode.ABORTED : OutcomeCode.CONN_ERROR;
       errors[c.error] = (errors[c.error] ?? 0) + 1;
     } else {
       outcome = checkReply(group, c.status, c.body);
-      if (outcome === Outcome.INCONSISTENT && inconsistencySamples.length < MAX_INCONSISTENCY_SAMPLES) {
+      if (outcome === OutcomeCode.INCONSISTENT && inconsistencySamples.length < MAX_INCONSISTENCY_SAMPLES) {
         inconsistencySamples.push(`${group}: HTTP ${c.status} ${c.body.toString('utf8').slice(0, 300)}`);
       }
     }
-    if (outcome !== Outcome.OK) ko++;
+    if (outcome !== OutcomeCode.OK) ko++;
     logs[g]!.markCompleted(index, c.endMs - c.startMs, c.status, outcome);
   };
 
@@ -171,7 +171,7 @@ export function runLoadPhase(client: OneShotClient, templates: RequestTemplates,
         if (!client.send(templates.randomRequest(LOAD_GROUPS[ci]!), index * groupCount + ci, onDone)) {
           notSent++;
           ko++;
-          log.markCompleted(index, NaN, 0, Outcome.OVERLOADED);
+          log.markCompleted(index, NaN, 0, OutcomeCode.OVERLOADED);
         }
         cursor.advance();
       }

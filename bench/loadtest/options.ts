@@ -1,6 +1,6 @@
-// Command-line options of `npm run loadtest`.
+// Command-line options of `npm run loadtest`, read with kit/cli.ts.
 
-import { parseArgs } from 'node:util';
+import { integerFlag, numberFlag, parseFlags, secondsFlag } from '../../kit/cli.js';
 
 export interface LoadtestOptions {
   url: string;
@@ -45,37 +45,23 @@ Options:
   -h, --help             show this help
 `;
 
-function positiveNumber(name: string, raw: string | undefined, fallback: number, allowZero = false): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${raw}"`);
-  }
-  return n;
-}
-
 export function defaultOutDir(now: Date): string {
   const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[:]/g, '-');
   return `bench/out/loadtest-${stamp}`;
 }
 
 export function parseOptions(argv: readonly string[], now: Date = new Date()): LoadtestOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      url: { type: 'string' },
-      scale: { type: 'string' },
-      ramp: { type: 'string' },
-      hold: { type: 'string' },
-      out: { type: 'string' },
-      'skip-validation': { type: 'boolean' },
-      timeout: { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      strict: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = parseFlags(argv, {
+    url: { type: 'string' },
+    scale: { type: 'string' },
+    ramp: { type: 'string' },
+    hold: { type: 'string' },
+    out: { type: 'string' },
+    'skip-validation': { type: 'boolean' },
+    timeout: { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    strict: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   const url = values.url ?? DEFAULTS.url;
   try {
@@ -83,19 +69,18 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): L
   } catch {
     throw new Error(`--url is not a valid URL: "${url}"`);
   }
-  const rampS = positiveNumber('ramp', values.ramp, DEFAULTS.rampS, true);
-  const holdS = positiveNumber('hold', values.hold, DEFAULTS.holdS, true);
+  const rampS = secondsFlag('ramp', values.ramp, DEFAULTS.rampS, { min: 0 });
+  const holdS = secondsFlag('hold', values.hold, DEFAULTS.holdS, { min: 0 });
   if (rampS + holdS === 0) throw new Error('--ramp and --hold cannot both be 0');
-  const maxInFlight = positiveNumber('max-in-flight', values['max-in-flight'], DEFAULTS.maxInFlight);
-  if (!Number.isInteger(maxInFlight)) throw new Error('--max-in-flight must be an integer');
+  const maxInFlight = integerFlag('max-in-flight', values['max-in-flight'], DEFAULTS.maxInFlight, { min: 1 });
   return {
     url,
-    scale: positiveNumber('scale', values.scale, DEFAULTS.scale),
+    scale: numberFlag('scale', values.scale, DEFAULTS.scale, { min: 0, exclusiveMin: true }),
     rampS,
     holdS,
     outDir: values.out ?? defaultOutDir(now),
     skipValidation: values['skip-validation'] ?? false,
-    timeoutMs: positiveNumber('timeout', values.timeout, DEFAULTS.timeoutS) * 1000,
+    timeoutMs: secondsFlag('timeout', values.timeout, DEFAULTS.timeoutS, { min: 0, exclusiveMin: true }) * 1000,
     maxInFlight,
     strict: values.strict ?? false,
     help: values.help ?? false,

@@ -1,6 +1,6 @@
 // How each request ended, stored as one byte per request.
 
-export const Outcome = {
+export const OutcomeCode = {
   /** Every check passed (Gatling's OK). */
   OK: 0,
   /** A status outside the accepted set. */
@@ -21,7 +21,7 @@ export const Outcome = {
   CHECK_FAILED: 8,
 } as const;
 
-export type OutcomeCode = (typeof Outcome)[keyof typeof Outcome];
+export type OutcomeCode = (typeof OutcomeCode)[keyof typeof OutcomeCode];
 
 export const OUTCOME_LABELS: Readonly<Record<OutcomeCode, string>> = {
   0: 'OK',
@@ -37,5 +37,5 @@ export const OUTCOME_LABELS: Readonly<Record<OutcomeCode, string>> = {
 
 /** Outcomes for which no request reached the wire: they have no latency. */
 export function wasSent(outcome: number): boolean {
-  return outcome !== Outcome.OVERLOADED;
+  return outcome !== OutcomeCode.OVERLOADED;
 }

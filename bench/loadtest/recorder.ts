@@ -1,7 +1,7 @@
 // Per-request measurements in typed arrays, one slot per scheduled arrival: about 20 bytes per
 // request and no object per request, even at 600k requests.
 
-import { Outcome, type OutcomeCode } from './outcome.js';
+import { OutcomeCode } from './outcome.js';
 
 /** The columns the statistics read; a RequestLog, or several concatenated. */
 export interface RequestColumns {
@@ -36,7 +36,7 @@ export class RequestLog implements RequestColumns {
     this.lagMs = new Float32Array(capacity).fill(NaN);
     this.latencyMs = new Float32Array(capacity).fill(NaN);
     this.status = new Uint16Array(capacity);
-    this.outcome = new Uint8Array(capacity).fill(Outcome.ABORTED);
+    this.outcome = new Uint8Array(capacity).fill(OutcomeCode.ABORTED);
   }
 
   markIssued(index: number, schedMs: number, lagMs: number): void {

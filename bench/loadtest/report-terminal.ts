@@ -1,6 +1,7 @@
 // The end-of-run summary printed to the terminal.
 
-import { fmtInt, fmtMs, fmtPct, fmtUsd, textTable } from './format.js';
+import { textTable } from '../../kit/table.js';
+import { fmtInt, fmtMs, fmtPct, fmtUsd } from './format.js';
 import { describeFailureGroup, groupFailures, type RunResults } from './results.js';
 import type { GroupSummary } from './stats.js';
 
@@ -27,13 +28,14 @@ export function renderTerminalReport(r: RunResults, p: Paint): string {
   const out: string[] = [];
   const rows = [...r.groups, r.all];
   out.push(p.bold('Response time in ms, from the actual send (OK and KO requests that were sent)'));
-  out.push(textTable(SUMMARY_HEADER, rows.map(summaryRow)));
+  out.push(textTable(SUMMARY_HEADER, rows.map(summaryRow), { rule: true }));
   out.push('');
   out.push(p.bold('Response time in ms, from the scheduled arrival time (includes generator lag)'));
   out.push(
     textTable(
       ['requests', 'p50', 'p99', 'max'],
       rows.map((g) => [g.name, fmtMs(g.latencyFromScheduled.p50), fmtMs(g.latencyFromScheduled.p99), fmtMs(g.latencyFromScheduled.max)]),
+      { rule: true },
     ),
   );
 

@@ -1,57 +1,11 @@
 // Latency summaries and per-second series, computed once after the run from the typed arrays.
 
-import { Outcome } from './outcome.js';
+import { summarize, type Summary } from '../../kit/stats.js';
+import { OutcomeCode } from './outcome.js';
 import type { RequestColumns } from './recorder.js';
 
-export interface LatencySummary {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p75: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-/** Nearest-rank percentile (the smallest value with at least p% of values at or below it). */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const rank = Math.ceil((p / 100) * n);
-  return sorted[Math.min(n - 1, Math.max(0, rank - 1))]!;
-}
-
-/** Summary of the finite values of `values` (NaN marks "no measurement"). */
-export function summarize(values: ArrayLike<number>): LatencySummary {
-  const sorted = finiteSorted(values);
-  const n = sorted.length;
-  if (n === 0) return { count: 0, min: NaN, mean: NaN, p50: NaN, p75: NaN, p95: NaN, p99: NaN, max: NaN };
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i]!;
-  return {
-    count: n,
-    min: sorted[0]!,
-    mean: sum / n,
-    p50: percentileOfSorted(sorted, 50),
-    p75: percentileOfSorted(sorted, 75),
-    p95: percentileOfSorted(sorted, 95),
-    p99: percentileOfSorted(sorted, 99),
-    max: sorted[n - 1]!,
-  };
-}
-
-export function finiteSorted(values: ArrayLike<number>): Float64Array {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
-  const out = new Float64Array(n);
-  let j = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isFinite(v)) out[j++] = v;
-  }
-  return out.sort();
-}
+/** Latencies and lags are summarized by kit/stats.ts. */
+export type LatencySummary = Summary;
 
 export interface GroupSummary {
   name: string;
@@ -107,13 +61,13 @@ export function summarizeGroup(log: RequestColumns, labels: Readonly<Record<numb
   for (let i = 0; i < n; i++) {
     const outcome = log.outcome[i]!;
     const latency = log.latencyMs[i]!;
-    if (outcome === Outcome.OK) {
+    if (outcome === OutcomeCode.OK) {
       ok++;
       if (latency < 250) okUnder250ms++;
     } else {
       const label = labels[outcome] ?? `outcome ${outcome}`;
       koReasons[label] = (koReasons[label] ?? 0) + 1;
-      if (outcome === Outcome.INCONSISTENT) inconsistencies++;
+      if (outcome === OutcomeCode.INCONSISTENT) inconsistencies++;
     }
     const status = log.status[i]!;
     if (status !== 0) statuses[status] = (statuses[status] ?? 0) + 1;
@@ -167,7 +121,7 @@ export function perSecondSeries(log: RequestColumns, seconds: number): SecondPoi
     perSecondCount[s]!++;
     const latency = log.latencyMs[i]!;
     const doneSecond = clampSecond(sentAt + (Number.isFinite(latency) ? latency : 0), buckets);
-    if (log.outcome[i] === Outcome.OK) ok[doneSecond]!++;
+    if (log.outcome[i] === OutcomeCode.OK) ok[doneSecond]!++;
     else ko[doneSecond]!++;
   }
   // Group indices by send second (counting sort) so each second's values can be summarised.

@@ -11,11 +11,11 @@
 import { performance } from 'node:perf_hooks';
 import { asCheckText, balanceWithinLimit, parseJson, readPath } from './checks.js';
 import type { Completion, OneShotClient } from './http-client.js';
-import { Outcome, type OutcomeCode } from './outcome.js';
+import { OutcomeCode } from './outcome.js';
 import { logFromEntries, type RequestLog } from './recorder.js';
 import { CLIENTS, transactionBody, type RequestTemplates } from './scenarios.js';
 
-export interface Reply {
+export interface ValidationReply {
   status: number;
   body: Buffer;
   error: string | null;
@@ -49,7 +49,7 @@ interface Check {
   readonly describe: string;
   /** Balance checks: the official script counts their failures as inconsistencies. */
   readonly balance?: boolean;
-  readonly test: (reply: Reply, json: () => unknown) => string | null;
+  readonly test: (reply: ValidationReply, json: () => unknown) => string | null;
 }
 
 const statusIn = (...codes: number[]): Check => ({
@@ -90,7 +90,7 @@ const saldoWithinLimite: Check = {
   },
 };
 
-function evaluate(step: string, clientId: number | null, reply: Reply, checks: readonly Check[]): CheckResult {
+function evaluate(step: string, clientId: number | null, reply: ValidationReply, checks: readonly Check[]): CheckResult {
   const base = { step, clientId, status: reply.status, latencyMs: reply.latencyMs };
   if (reply.error !== null) {
     return { ...base, passed: false, detail: `no response: ${reply.error}`, officialInconsistency: false };
@@ -111,7 +111,7 @@ function evaluate(step: string, clientId: number | null, reply: Reply, checks: r
   return { ...base, passed: true, detail: checks.map((c) => c.describe).join('; '), officialInconsistency: false };
 }
 
-export function call(client: OneShotClient, request: string): Promise<Reply> {
+export function call(client: OneShotClient, request: string): Promise<ValidationReply> {
   return new Promise((resolve) => {
     const onDone = (_tag: number, c: Completion): void => {
       resolve({ status: c.status, body: c.body, error: c.error, startMs: c.startMs, latencyMs: c.endMs - c.startMs });
@@ -137,15 +137,15 @@ export async function runValidation(client: OneShotClient, templates: RequestTem
     client.abortAll('ABORTED');
   }, budgetMs);
 
-  const record = (result: CheckResult, reply: Reply): CheckResult => {
+  const record = (result: CheckResult, reply: ValidationReply): CheckResult => {
     checks.push(result);
     entries.push({ schedMs: reply.startMs - t0, latencyMs: reply.latencyMs, status: reply.status, outcome: outcomeOf(result, reply) });
     return result;
   };
-  const run = async (step: string, clientId: number | null, request: string, list: readonly Check[]): Promise<{ result: CheckResult; reply: Reply }> => {
+  const run = async (step: string, clientId: number | null, request: string, list: readonly Check[]): Promise<{ result: CheckResult; reply: ValidationReply }> => {
     if (expired) {
       // Not sent, so not counted as a request; still a failed check.
-      const reply: Reply = { status: 0, body: Buffer.alloc(0), error: 'NOT SENT (validation deadline passed)', startMs: performance.now(), latencyMs: NaN };
+      const reply: ValidationReply = { status: 0, body: Buffer.alloc(0), error: 'NOT SENT (validation deadline passed)', startMs: performance.now(), latencyMs: NaN };
       const result = evaluate(step, clientId, reply, list);
       checks.push(result);
       return { result, reply };
@@ -229,10 +229,10 @@ export async function runValidation(client: OneShotClient, templates: RequestTem
   };
 }
 
-function outcomeOf(result: CheckResult, reply: Reply): OutcomeCode {
-  if (result.passed) return Outcome.OK;
-  if (reply.error === 'TIMEOUT') return Outcome.TIMEOUT;
-  if (reply.error === 'ABORTED') return Outcome.ABORTED;
-  if (reply.error !== null) return Outcome.CONN_ERROR;
-  return result.officialInconsistency ? Outcome.INCONSISTENT : Outcome.CHECK_FAILED;
+function outcomeOf(result: CheckResult, reply: ValidationReply): OutcomeCode {
+  if (result.passed) return OutcomeCode.OK;
+  if (reply.error === 'TIMEOUT') return OutcomeCode.TIMEOUT;
+  if (reply.error === 'ABORTED') return OutcomeCode.ABORTED;
+  if (reply.error !== null) return OutcomeCode.CONN_ERROR;
+  return result.officialInconsistency ? OutcomeCode.INCONSISTENT : OutcomeCode.CHECK_FAILED;
 }

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pollUntil } from '../../kit/poll.js';
 import { CFS_PERIOD_US, cfsQuotaUs, type ServiceLimits } from './compose-limits.js';
 
 export type CgroupVersion = 1 | 2;
@@ -275,14 +276,14 @@ export async function cgroupPids(hierarchy: Hierarchy, relative: string): Promis
  */
 export async function removeCgroups(hierarchy: Hierarchy, runName: string, services: readonly string[], graceMs = 5000): Promise<string[]> {
   const problems: string[] = [];
-  const deadline = Date.now() + graceMs;
+  const emptied = async () => {
+    for (const service of services) if ((await cgroupPids(hierarchy, path.join(runName, service))).length > 0) return false;
+    return true;
+  };
+  await pollUntil(emptied, { timeoutMs: graceMs, intervalMs: 100 });
   for (const service of services) {
     const relative = path.join(runName, service);
-    let pids = await cgroupPids(hierarchy, relative);
-    while (pids.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      pids = await cgroupPids(hierarchy, relative);
-    }
+    const pids = await cgroupPids(hierarchy, relative);
     if (pids.length > 0) {
       problems.push(`${service}: processes ${pids.join(', ')} were still running after ${graceMs} ms; killed them`);
       for (const pid of pids) {

@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { textTable } from '../../kit/table.js';
 import {
   CgroupError,
   cgroupDirs,
@@ -214,7 +215,8 @@ export function formatMiB(bytes: number | undefined): string {
 
 /** The usage as a table, memory in MiB (= compose's "MB", see compose-limits.ts). */
 export function formatUsage(usage: LimitsUsage): string {
-  const rows: string[][] = [['service', 'cpus', 'cpu time', 'throttled periods', 'memory limit', 'peak memory', 'oom kills']];
+  const header = ['service', 'cpus', 'cpu time', 'throttled periods', 'memory limit', 'peak memory', 'oom kills'];
+  const rows: string[][] = [];
   const seconds = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(2)} s`);
   const throttled = (u: CgroupUsage) =>
     u.throttledPeriods === undefined ? 'n/a' : `${u.throttledPeriods}/${u.periods ?? '?'} (${seconds(u.throttledSeconds)})`;
@@ -224,11 +226,9 @@ export function formatUsage(usage: LimitsUsage): string {
   const limitSum = usage.services.reduce((sum, u) => sum + (u.limits?.memoryBytes ?? 0), 0);
   const cpuSum = usage.services.reduce((sum, u) => sum + (u.limits?.cpus ?? 0), 0);
   rows.push(['whole stack', String(Math.round(cpuSum * 1000) / 1000), seconds(usage.stack.cpuSeconds), '', formatMiB(limitSum), `${formatMiB(usage.stack.peakMemoryBytes)} at once`, '']);
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
   return [
     `${usage.enforced ? 'limits' : 'accounting only, NOT limited (compose limits shown for reference)'}: cgroup v${usage.cgroupVersion} at ${usage.location}`,
-    ...lines,
+    textTable(header, rows, { align: 'left' }),
     'peak memory includes page cache charged to the cgroup (Postgres reads and writes its files through it)',
   ].join('\n');
 }

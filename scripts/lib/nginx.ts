@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pollUntil } from '../../kit/poll.js';
 import { waitUntilListening } from './ports.js';
 
 export const NGINX_CONF = new URL('../../../nginx/nginx.conf', import.meta.url);
@@ -120,14 +121,6 @@ export class NginxProcess {
 }
 
 async function waitForFile(file: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await access(file);
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nginx wrote no pid file ${file} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
+  const written = await pollUntil(() => access(file).then(() => true, () => false), { timeoutMs, intervalMs: 25 });
+  if (!written) throw new Error(`nginx wrote no pid file ${file} within ${timeoutMs} ms`);
 }

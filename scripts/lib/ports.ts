@@ -1,6 +1,7 @@
 // Free TCP ports on loopback. A port is free when a plain (non-SO_REUSEPORT) bind succeeds: that
 // also fails on ports uWS holds with SO_REUSEPORT, so we never silently share an API's traffic.
 import net from 'node:net';
+import { pollUntil } from '../../kit/poll.js';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,9 +28,7 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
 }
 
 export async function waitUntilListening(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await isListening(port, host))) {
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!(await pollUntil(() => isListening(port, host), { timeoutMs, intervalMs: 50 }))) {
+    throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
   }
 }

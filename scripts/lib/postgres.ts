@@ -7,6 +7,7 @@ import { chmod, chown, mkdir, writeFile, rm } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { pollUntil } from '../../kit/poll.js';
 
 export interface PostgresOptions {
   /** Cluster directory; created and initialised when empty. Kept across restarts. */
@@ -150,20 +151,24 @@ export class PostgresServer {
   }
 
   private async waitUntilReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const client = new pg.Client({ connectionString: this.url(), connectionTimeoutMillis: 1000 });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        await client.end();
-        return;
-      } catch (error) {
-        await client.end().catch(() => {});
-        if (Date.now() > deadline) throw new Error(`postgres not ready after ${timeoutMs} ms: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    let lastError = '';
+    const ready = await pollUntil(
+      async () => {
+        const client = new pg.Client({ connectionString: this.url(), connectionTimeoutMillis: 1000 });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          await client.end();
+          return true;
+        } catch (error) {
+          await client.end().catch(() => {});
+          lastError = (error as Error).message;
+          return false;
+        }
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+    if (!ready) throw new Error(`postgres not ready after ${timeoutMs} ms: ${lastError}`);
   }
 }

@@ -23,7 +23,7 @@ import {
   transactionRequest,
   uniqueDescricao,
   waitUntil,
-  type Outcome,
+  type RequestOutcome as Outcome,
 } from '../helpers/load.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 

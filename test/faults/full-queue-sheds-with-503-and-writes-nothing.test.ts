@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
 import { getStatement } from '../helpers/http.js';
-import { describeOutcomes, sleep, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type LoadRequest, type Outcome } from '../helpers/load.js';
+import { describeOutcomes, sleep, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type LoadRequest, type RequestOutcome as Outcome } from '../helpers/load.js';
 import { sendOnNewConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 

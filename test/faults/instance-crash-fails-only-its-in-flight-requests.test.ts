@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger, assertAnswersWithinLimits } from '../helpers/accounting.js';
 import { getStatement, postTransaction } from '../helpers/http.js';
-import { describeOutcomes, startLoad, statusCounts, transactionRequest, uniqueDescricao, type Outcome } from '../helpers/load.js';
+import { describeOutcomes, startLoad, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome as Outcome } from '../helpers/load.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const CONCURRENCY = 16;

@@ -13,7 +13,7 @@ import { COMPOSE_FILE } from '../../scripts/lib/limits.js';
 import { NGINX_CONF } from '../../scripts/lib/nginx.js';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
-import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type Outcome } from '../helpers/load.js';
+import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type RequestOutcome as Outcome } from '../helpers/load.js';
 import { rssBytes } from '../helpers/proc.js';
 import { sendOnNewConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';

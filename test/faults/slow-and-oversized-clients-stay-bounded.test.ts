@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
-import { describeOutcomes, runLoad, sleep, startLoad, statusCounts, transactionRequest, uniqueDescricao, type Outcome } from '../helpers/load.js';
+import { describeOutcomes, runLoad, sleep, startLoad, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome as Outcome } from '../helpers/load.js';
 import { rssBytes } from '../helpers/proc.js';
 import { formatRequest, RawConnection, type RawResponse } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';

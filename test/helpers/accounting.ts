@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { assertLedgerConsistent, type ClientLedger } from './ledger-invariant.js';
-import { isTransaction, isUnknownOutcome, type Outcome } from './load.js';
+import { isTransaction, isUnknownOutcome, type RequestOutcome } from './load.js';
 
 export interface Accounting {
   ledger: ClientLedger[];
@@ -21,11 +21,11 @@ export interface Accounting {
   appliedUnknown: number;
 }
 
-export async function assertAnswersMatchLedger(pool: pg.Pool, outcomes: readonly Outcome[]): Promise<Accounting> {
+export async function assertAnswersMatchLedger(pool: pg.Pool, outcomes: readonly RequestOutcome[]): Promise<Accounting> {
   const ledger = await assertLedgerConsistent(pool);
   const transactions = outcomes.filter(isTransaction);
 
-  const byDescricao = new Map<string, Outcome>();
+  const byDescricao = new Map<string, RequestOutcome>();
   for (const outcome of transactions) {
     const descricao = outcome.request.descricao!;
     assert.ok(!byDescricao.has(descricao), `test bug: descricao ${descricao} was sent twice`);
@@ -76,7 +76,7 @@ export async function assertAnswersMatchLedger(pool: pg.Pool, outcomes: readonly
 }
 
 /** Every 200 the clients saw respects the limit: saldo >= -limite (transactions and statements). */
-export function assertAnswersWithinLimits(outcomes: readonly Outcome[]): void {
+export function assertAnswersWithinLimits(outcomes: readonly RequestOutcome[]): void {
   for (const outcome of outcomes) {
     if (outcome.status !== 200) continue;
     const json = JSON.parse(outcome.body) as { saldo: number | { total: number; limite: number }; limite?: number };

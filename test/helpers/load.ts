@@ -3,6 +3,7 @@
 // failures and the requests whose outcome it cannot know. Keep-alive connections per port, like
 // a real client; bounded in count and time so no test can run away.
 import http from 'node:http';
+import { sleep } from '../../kit/poll.js';
 
 export interface LoadRequest {
   /** Where to send it: nginx's port or one instance's port. */
@@ -16,7 +17,7 @@ export interface LoadRequest {
   descricao?: string;
 }
 
-export interface Outcome {
+export interface RequestOutcome {
   request: LoadRequest;
   /** HTTP status, or 0 when no answer came (connection refused, reset, closed, timed out). */
   status: number;
@@ -45,13 +46,13 @@ export interface LoadOptions {
 
 export interface RunningLoad {
   /** Answers so far, in the order they came. */
-  readonly outcomes: readonly Outcome[];
+  readonly outcomes: readonly RequestOutcome[];
   /** Resolves once `count` answers (of any kind) came; rejects after timeoutMs. */
   waitForAnswers(count: number, timeoutMs?: number): Promise<void>;
   /** Sends no new request, waits for those in flight, returns everything. */
-  stop(): Promise<Outcome[]>;
+  stop(): Promise<RequestOutcome[]>;
   /** Resolves when the load ended by itself (count or time). */
-  readonly done: Promise<Outcome[]>;
+  readonly done: Promise<RequestOutcome[]>;
 }
 
 export function startLoad(options: LoadOptions): RunningLoad {
@@ -65,13 +66,13 @@ export function startLoad(options: LoadOptions): RunningLoad {
     }
     return agent;
   };
-  const outcomes: Outcome[] = [];
+  const outcomes: RequestOutcome[] = [];
   const waiters: { count: number; resolve(): void }[] = [];
   const deadline = Date.now() + options.maxDurationMs;
   let issued = 0;
   let stopped = false;
 
-  const record = (outcome: Outcome) => {
+  const record = (outcome: RequestOutcome) => {
     outcomes.push(outcome);
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (outcomes.length >= waiters[i]!.count) waiters.splice(i, 1)[0]!.resolve();
@@ -108,11 +109,11 @@ export function startLoad(options: LoadOptions): RunningLoad {
 }
 
 /** Runs a load to its end (count or time). */
-export function runLoad(options: LoadOptions): Promise<Outcome[]> {
+export function runLoad(options: LoadOptions): Promise<RequestOutcome[]> {
   return startLoad(options).done;
 }
 
-function send(agent: http.Agent, request: LoadRequest, timeoutMs: number): Promise<Outcome> {
+function send(agent: http.Agent, request: LoadRequest, timeoutMs: number): Promise<RequestOutcome> {
   const sentAt = Date.now();
   return new Promise((resolve) => {
     let settled = false;
@@ -172,17 +173,17 @@ export function uniqueDescricao(index: number, prefix = ''): string {
 
 // ---- Reading the answers ------------------------------------------------------------------
 
-export function isTransaction(outcome: Outcome): boolean {
+export function isTransaction(outcome: RequestOutcome): boolean {
   return outcome.request.method === 'POST' && outcome.request.clientId !== undefined;
 }
 
 /** Answers whose effect on the ledger nobody can know: no answer, or a 5xx. */
-export function isUnknownOutcome(outcome: Outcome): boolean {
+export function isUnknownOutcome(outcome: RequestOutcome): boolean {
   return outcome.status === 0 || outcome.status >= 500;
 }
 
 /** Counts per status, e.g. { '200': 950, '422': 50 }, for assertion messages. */
-export function statusCounts(outcomes: readonly Outcome[]): Record<string, number> {
+export function statusCounts(outcomes: readonly RequestOutcome[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const outcome of outcomes) {
     const key = outcome.status === 0 ? `no answer (${outcome.error ?? '?'})` : String(outcome.status);
@@ -192,22 +193,12 @@ export function statusCounts(outcomes: readonly Outcome[]): Record<string, numbe
 }
 
 /** A few failing outcomes, readable in an assertion message. */
-export function describeOutcomes(outcomes: readonly Outcome[], max = 5): string {
+export function describeOutcomes(outcomes: readonly RequestOutcome[], max = 5): string {
   return outcomes
     .slice(0, max)
     .map((o) => `${o.request.method} :${o.request.port}${o.request.path} ${o.request.body ?? ''} -> ${o.status || o.error} ${o.body.slice(0, 120)}`)
     .join('\n');
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` until it returns true; rejects with `what` after timeoutMs. */
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await sleep(intervalMs);
-  }
-}
+// The fault tests import these from here with the load helpers; they are the kit's.
+export { sleep, waitUntil } from '../../kit/poll.js';

@@ -2,7 +2,8 @@
 // broken framing, dribble a request, keep a connection open across a restart, and see exactly
 // what the server does with the connection (Connection: close, closing it, never answering).
 import net from 'node:net';
-import type { LoadRequest, Outcome } from './load.js';
+import { HttpResponseReader } from '../../kit/http-response.js';
+import type { LoadRequest, RequestOutcome } from './load.js';
 
 export interface RawResponse {
   status: number;
@@ -12,7 +13,9 @@ export interface RawResponse {
 }
 
 export class RawConnection {
-  private buffer: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet given to the reader (they may belong to a HEAD's answer). */
+  private pending: Buffer[] = [];
+  private readonly reader = new HttpResponseReader({ keepHeaders: true });
   private wake: (() => void) | undefined;
   private closedFlag = false;
   /** Resolves when the connection closed (either side). */
@@ -20,7 +23,7 @@ export class RawConnection {
 
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.pending.push(chunk);
       this.wake?.();
     });
     socket.on('error', () => {}); // a reset shows up as a close
@@ -73,13 +76,17 @@ export class RawConnection {
    * closed first. `head`: the request was HEAD, so the response has no body.
    */
   async readResponse(timeoutMs: number, head = false): Promise<RawResponse | undefined> {
+    // Not a poll: it sleeps until bytes come, the connection closes or time is up (kit/poll.ts polls).
     const deadline = Date.now() + timeoutMs;
+    const reader = this.reader;
+    // Interim answers (100 Continue) are skipped by the reader: the final one follows.
+    let done = reader.next({ noBody: head });
     for (;;) {
-      const parsed = parseResponse(this.buffer, head, this.closedFlag);
-      if (parsed !== undefined) {
-        this.buffer = this.buffer.subarray(parsed.consumed);
-        if (parsed.response.status >= 200) return parsed.response;
-        continue; // an interim answer (100 Continue): the final one follows
+      while (!done && this.pending.length > 0) done = reader.feed(this.pending.shift()!);
+      if (!done && this.closedFlag) done = reader.finishOnEof() && reader.complete;
+      if (done) {
+        if (reader.error !== null) throw new Error(`not an HTTP response: ${reader.error}`);
+        return { status: reader.status, headers: reader.headers, body: reader.body };
       }
       if (this.closedFlag) return undefined;
       const left = deadline - Date.now();
@@ -123,12 +130,12 @@ export async function rawExchange(port: number, bytes: Buffer | string, timeoutM
  * request is written, so a caller can order its sends; `outcome` settles with the answer (status
  * 0 when none came within timeoutMs), as the load helpers record it.
  */
-export async function sendOnNewConnection(request: LoadRequest, timeoutMs: number): Promise<{ outcome: Promise<Outcome> }> {
+export async function sendOnNewConnection(request: LoadRequest, timeoutMs: number): Promise<{ outcome: Promise<RequestOutcome> }> {
   const connection = await RawConnection.open(request.port);
   const sentAt = Date.now();
   const headers: Record<string, string> = request.body === undefined ? { Connection: 'close' } : { 'Content-Type': 'application/json', Connection: 'close' };
   await connection.write(formatRequest(request.method, request.path, request.body, headers));
-  const outcome = connection.readResponse(timeoutMs).then((response): Outcome => {
+  const outcome = connection.readResponse(timeoutMs).then((response): RequestOutcome => {
     connection.destroy();
     return { request, status: response?.status ?? 0, body: response?.body.toString('utf8') ?? '', connection: response?.headers.connection ?? '', sentAt, answeredAt: Date.now() };
   });
@@ -142,47 +149,4 @@ export function formatRequest(method: string, path: string, body?: string | Buff
   const payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
   if (body !== undefined) lines.push(`Content-Length: ${payload.length}`);
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), payload]);
-}
-
-function parseResponse(data: Buffer, head: boolean, closed: boolean): { response: RawResponse; consumed: number } | undefined {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const lines = data.subarray(0, end).toString('latin1').split('\r\n');
-  const match = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
-  if (!match) throw new Error(`not an HTTP response: ${JSON.stringify(lines[0])}`);
-  const status = Number(match[1]);
-  const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const bodyStart = end + 4;
-  if (head || status === 204 || status === 304 || (status >= 100 && status < 200)) {
-    return { response: { status, headers, body: Buffer.alloc(0) }, consumed: bodyStart };
-  }
-  if (headers['content-length'] !== undefined) {
-    const length = Number(headers['content-length']);
-    if (data.length - bodyStart < length) return undefined;
-    return { response: { status, headers, body: data.subarray(bodyStart, bodyStart + length) }, consumed: bodyStart + length };
-  }
-  if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
-    const chunks: Buffer[] = [];
-    let at = bodyStart;
-    for (;;) {
-      const lineEnd = data.indexOf('\r\n', at);
-      if (lineEnd < 0) return undefined;
-      const size = parseInt(data.subarray(at, lineEnd).toString('latin1'), 16);
-      if (size === 0) {
-        const trailerEnd = data.indexOf('\r\n\r\n', lineEnd);
-        if (trailerEnd < 0) return undefined;
-        return { response: { status, headers, body: Buffer.concat(chunks) }, consumed: trailerEnd + 4 };
-      }
-      if (data.length < lineEnd + 2 + size + 2) return undefined;
-      chunks.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
-      at = lineEnd + 2 + size + 2;
-    }
-  }
-  // No length: the body runs to the end of the connection.
-  if (!closed) return undefined;
-  return { response: { status, headers, body: data.subarray(bodyStart) }, consumed: data.length };
 }

@@ -8,7 +8,7 @@ import {
   readPath,
   toInt32,
 } from '../../bench/loadtest/checks.js';
-import { Outcome } from '../../bench/loadtest/outcome.js';
+import { OutcomeCode } from '../../bench/loadtest/outcome.js';
 import { RequestTemplates, transactionBody } from '../../bench/loadtest/scenarios.js';
 
 const j = (x: unknown): Buffer => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x));
@@ -33,29 +33,29 @@ test('the balance rule: saldo may reach -limite, never beyond', () => {
 
 test('debits accept 200 and 422, credits only 200', () => {
   const ok = j({ limite: 100000, saldo: -9098 });
-  assert.equal(checkTransactionReply(200, ok, true), Outcome.OK);
-  assert.equal(checkTransactionReply(422, j('{"erro":"x"}'), true), Outcome.OK);
-  assert.equal(checkTransactionReply(422, j(''), false), Outcome.BAD_STATUS);
-  assert.equal(checkTransactionReply(500, ok, true), Outcome.BAD_STATUS);
+  assert.equal(checkTransactionReply(200, ok, true), OutcomeCode.OK);
+  assert.equal(checkTransactionReply(422, j('{"erro":"x"}'), true), OutcomeCode.OK);
+  assert.equal(checkTransactionReply(422, j(''), false), OutcomeCode.BAD_STATUS);
+  assert.equal(checkTransactionReply(500, ok, true), OutcomeCode.BAD_STATUS);
 });
 
 test('a 200 transaction body beyond the limit, or with an unreadable saldo, is an inconsistency', () => {
-  assert.equal(checkTransactionReply(200, j({ limite: 1000, saldo: -1001 }), true), Outcome.INCONSISTENT);
-  assert.equal(checkTransactionReply(200, j({ limite: 1000, saldo: 'x' }), false), Outcome.INCONSISTENT);
-  assert.equal(checkTransactionReply(200, j({ limite: 1000 }), false), Outcome.INCONSISTENT);
+  assert.equal(checkTransactionReply(200, j({ limite: 1000, saldo: -1001 }), true), OutcomeCode.INCONSISTENT);
+  assert.equal(checkTransactionReply(200, j({ limite: 1000, saldo: 'x' }), false), OutcomeCode.INCONSISTENT);
+  assert.equal(checkTransactionReply(200, j({ limite: 1000 }), false), OutcomeCode.INCONSISTENT);
   // No limite: the official saveAs fails first, a plain KO.
-  assert.equal(checkTransactionReply(200, j({ saldo: 0 }), false), Outcome.BAD_BODY);
-  assert.equal(checkTransactionReply(200, j('not json'), false), Outcome.BAD_BODY);
+  assert.equal(checkTransactionReply(200, j({ saldo: 0 }), false), OutcomeCode.BAD_BODY);
+  assert.equal(checkTransactionReply(200, j('not json'), false), OutcomeCode.BAD_BODY);
 });
 
 test('statements need 200, saldo.limite and saldo.total >= -limite', () => {
   const body = (total: unknown, limite: unknown): Buffer =>
     j({ saldo: { total, limite, data_extrato: '2024-01-17T02:34:41.217753Z' }, ultimas_transacoes: [] });
-  assert.equal(checkStatementReply(200, body(-100000, 100000)), Outcome.OK);
-  assert.equal(checkStatementReply(200, body(-100001, 100000)), Outcome.INCONSISTENT);
-  assert.equal(checkStatementReply(200, body(0, undefined)), Outcome.BAD_BODY);
-  assert.equal(checkStatementReply(404, body(0, 1)), Outcome.BAD_STATUS);
-  assert.equal(checkStatementReply(200, j('[]')), Outcome.BAD_BODY);
+  assert.equal(checkStatementReply(200, body(-100000, 100000)), OutcomeCode.OK);
+  assert.equal(checkStatementReply(200, body(-100001, 100000)), OutcomeCode.INCONSISTENT);
+  assert.equal(checkStatementReply(200, body(0, undefined)), OutcomeCode.BAD_BODY);
+  assert.equal(checkStatementReply(404, body(0, 1)), OutcomeCode.BAD_STATUS);
+  assert.equal(checkStatementReply(200, j('[]')), OutcomeCode.BAD_BODY);
 });
 
 test('readPath and asCheckText read what jmesPath checks compare', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoadPhaseResult } from '../../bench/loadtest/load-phase.js';
 import { parseOptions } from '../../bench/loadtest/options.js';
-import { Outcome } from '../../bench/loadtest/outcome.js';
+import { OutcomeCode } from '../../bench/loadtest/outcome.js';
 import { RequestLog, logFromEntries } from '../../bench/loadtest/recorder.js';
 import { renderHtmlReport } from '../../bench/loadtest/report-html.js';
 import { paint, renderTerminalReport } from '../../bench/loadtest/report-terminal.js';
@@ -16,14 +16,14 @@ function fakeRun(opts: { inconsistent: boolean; lateMs: number }): { load: LoadP
     const log = new RequestLog(name, 30);
     for (let i = 0; i < 30; i++) {
       log.markIssued(i, i * 100, i === 0 ? opts.lateMs : 0.3);
-      const outcome = opts.inconsistent && g === 0 && i === 5 ? Outcome.INCONSISTENT : Outcome.OK;
+      const outcome = opts.inconsistent && g === 0 && i === 5 ? OutcomeCode.INCONSISTENT : OutcomeCode.OK;
       log.markCompleted(i, 0.5 + i / 10, 200, outcome);
     }
     return log;
   });
   const validationLog = logFromEntries('validações', [
-    { schedMs: 0, latencyMs: 1.2, status: 200, outcome: Outcome.OK },
-    { schedMs: 2, latencyMs: 0.9, status: 500, outcome: Outcome.CHECK_FAILED },
+    { schedMs: 0, latencyMs: 1.2, status: 200, outcome: OutcomeCode.OK },
+    { schedMs: 2, latencyMs: 0.9, status: 500, outcome: OutcomeCode.CHECK_FAILED },
   ]);
   return {
     load: {
