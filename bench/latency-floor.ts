@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { TRANSACT } from '../src/ledger/store-sql.js';
 import { parseComposeRuntime } from '../scripts/lib/compose-limits.js';
 import { applyComposeLimits, COMPOSE_FILE, type ComposeLimits } from '../scripts/lib/limits.js';
 import { freePort } from '../scripts/lib/ports.js';
@@ -129,7 +130,7 @@ function floorLayers(db: pg.Client, echoPort: number, apiPort: number, nginxPort
   };
   const query = (config: pg.QueryConfig) => async () => ({ once: () => db.query(config) });
   const transact = async () => {
-    const { rows } = await db.query({ name: 'floor-transact', text: 'SELECT status, saldo, limite FROM transact($1, $2, $3, $4)', values: [5, 1, 'c', 'floor'] });
+    const { rows } = await db.query({ name: 'floor-transact', text: TRANSACT, values: [5, 1, 'c', 'floor'] });
     if (rows[0]?.status !== 'ok') throw new Error(`transact answered ${JSON.stringify(rows[0])}`);
   };
   return [
