@@ -23,7 +23,7 @@ import {
   transactionRequest,
   uniqueDescricao,
   waitUntil,
-  type RequestOutcome as Outcome,
+  type RequestOutcome,
 } from '../helpers/load.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -69,7 +69,7 @@ test('when Postgres crashes under load the APIs stay up answering 503 promptly, 
 
   // While it is down: probes through nginx and straight at each instance, transactions and
   // statements, each answered 503 with a JSON body within PROMPT_MS.
-  const probes: Outcome[] = [];
+  const probes: RequestOutcome[] = [];
   const targets = [env.port, ...instances.map((instance) => instance.port)];
   let probeIndex = 0;
   await sleep(200); // let the in-flight calls fail first

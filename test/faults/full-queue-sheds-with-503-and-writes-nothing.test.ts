@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
 import { getStatement } from '../helpers/http.js';
-import { describeOutcomes, sleep, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type LoadRequest, type RequestOutcome as Outcome } from '../helpers/load.js';
+import { describeOutcomes, sleep, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type LoadRequest, type RequestOutcome } from '../helpers/load.js';
 import { sendOnNewConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -24,7 +24,7 @@ after(async () => {
 
 test('when an instance queue is full further transactions get 503 at once and write nothing, statements are still served, and the queued ones are applied once', async () => {
   const api01 = env.stack.instances[0]!;
-  const outcomes: Outcome[] = [];
+  const outcomes: RequestOutcome[] = [];
   const pending: Promise<void>[] = [];
   const send = async (request: LoadRequest) => {
     const { outcome } = await sendOnNewConnection(request, 60_000);

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
-import { describeOutcomes, runLoad, sleep, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome as Outcome } from '../helpers/load.js';
+import { describeOutcomes, runLoad, sleep, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome } from '../helpers/load.js';
 import { formatRequest, RawConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { NGINX_CONF } from '../../scripts/lib/nginx.js';
@@ -30,7 +30,7 @@ after(async () => {
 });
 
 test('bursts through nginx separated by idle gaps longer than the instances idle timeout never get a 502', async () => {
-  const outcomes: Outcome[] = [];
+  const outcomes: RequestOutcome[] = [];
   let sent = 0;
   const burst = async () => {
     const start = sent;

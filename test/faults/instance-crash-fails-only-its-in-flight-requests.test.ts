@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger, assertAnswersWithinLimits } from '../helpers/accounting.js';
 import { getStatement, postTransaction } from '../helpers/http.js';
-import { describeOutcomes, startLoad, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome as Outcome } from '../helpers/load.js';
+import { describeOutcomes, startLoad, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome } from '../helpers/load.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const CONCURRENCY = 16;
@@ -56,14 +56,14 @@ test('when one instance is killed under load the other keeps serving, at most th
   for (const failure of failures) {
     assert.ok(failure.sentAt <= killedAt + 200, `a request sent ${failure.sentAt - killedAt} ms after the kill failed: ${describeOutcomes([failure])}`);
   }
-  const afterRestart = outcomes.filter((o: Outcome) => o.sentAt >= restartedAt);
+  const afterRestart = outcomes.filter((o: RequestOutcome) => o.sentAt >= restartedAt);
   assert.ok(afterRestart.every((o) => o.status === 200 || o.status === 422), `after the restart nothing fails: ${JSON.stringify(statusCounts(afterRestart))}`);
   assertAnswersWithinLimits(outcomes);
 
   // Both instances serve: the restarted one and the survivor, straight at their ports.
   assert.ok(api01.running && api02.running);
   assert.equal(api02.pid, api02Pid, 'api02 was not restarted');
-  const direct: Outcome[] = [];
+  const direct: RequestOutcome[] = [];
   for (const [index, instance] of [api01, api02].entries()) {
     assert.equal((await getStatement(`http://127.0.0.1:${instance.port}`, 1)).status, 200, `${instance.name} answers a statement`);
     const descricao = uniqueDescricao(index, 'D');

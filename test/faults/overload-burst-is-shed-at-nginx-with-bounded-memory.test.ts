@@ -13,7 +13,7 @@ import { COMPOSE_FILE } from '../../scripts/lib/limits.js';
 import { NGINX_CONF } from '../../scripts/lib/nginx.js';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
 import { holdClientRowLock } from '../helpers/database.js';
-import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type RequestOutcome as Outcome } from '../helpers/load.js';
+import { describeOutcomes, statusCounts, transactionRequest, uniqueDescricao, waitUntil, type RequestOutcome } from '../helpers/load.js';
 import { rssBytes } from '../helpers/proc.js';
 import { sendOnNewConnection } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -43,7 +43,7 @@ test('a burst beyond nginx in-progress cap is answered 503 at once, nginx stays 
 
   try {
     const burst = cap + BEYOND_CAP;
-    const outcomes: Outcome[] = [];
+    const outcomes: RequestOutcome[] = [];
     let peakRss = await rssBytes(worker);
     const pending: Promise<void>[] = [];
     for (let i = 0; i < burst; i++) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertAnswersMatchLedger } from '../helpers/accounting.js';
-import { describeOutcomes, runLoad, sleep, startLoad, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome as Outcome } from '../helpers/load.js';
+import { describeOutcomes, runLoad, sleep, startLoad, statusCounts, transactionRequest, uniqueDescricao, type RequestOutcome } from '../helpers/load.js';
 import { rssBytes } from '../helpers/proc.js';
 import { formatRequest, RawConnection, type RawResponse } from '../helpers/raw-http.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -123,7 +123,7 @@ test('oversized, endless and dribbling clients through nginx and at an instance 
   }
 
   // Valid requests dribbled one byte at a time still get their answer.
-  const dribbled: Outcome[] = [];
+  const dribbled: RequestOutcome[] = [];
   const dribblers = targets.flatMap((target) =>
     Array.from({ length: DRIBBLERS_PER_TARGET }, async (_, i) => {
       const request = transactionRequest(target.port, 3, 1, 'c', uniqueDescricao(targets.indexOf(target) * 100 + i, 'S'));
