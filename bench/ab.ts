@@ -6,7 +6,7 @@
 //   official:   each run starts that build's `npm start` (under --limits when given) and points
 //               this checkout's `npm run loadtest` at it, so every variant meets the same generator.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { integerFlag, listFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
@@ -99,6 +99,8 @@ function run(command: string, args: string[], env: Record<string, string>, cwd: 
 /** Builds `rev` in a temporary worktree; returns its folder. */
 async function buildRevision(rev: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'crebitos-ab-'));
+  // As root the embedded Postgres runs as the postgres user, which must reach its binaries here.
+  await chmod(dir, 0o755);
   execFileSync('git', ['worktree', 'add', '--detach', dir, rev], { cwd: ROOT, stdio: 'inherit' });
   log(`building ${rev} in ${dir}`);
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: dir, stdio: 'inherit' });
