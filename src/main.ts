@@ -1,7 +1,8 @@
 // The only module with side effects: config -> schema -> pool -> modules -> listen -> drain.
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { classifyDatabaseError } from './kernel/database-errors.js';
-import { createHttpServer, EdgeState } from './kernel/edge.js';
+import { createHttpServer } from './kernel/edge.js';
+import { EdgeState } from './kernel/edge-state.js';
 import { log, setLogLevel } from './kernel/log.js';
 import { Metrics } from './kernel/metrics.js';
 import { migrate, readExpectedSchema } from './kernel/migrations.js';

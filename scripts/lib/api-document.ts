@@ -1,7 +1,7 @@
 // The OpenAPI document of every module, composed exactly as an instance composes it, without a
 // database: module factories open no connection, so a pool that points nowhere is enough.
 import { loadConfig, MODULE_NAMES } from '../../src/config.js';
-import { EdgeState } from '../../src/kernel/edge.js';
+import { EdgeState } from '../../src/kernel/edge-state.js';
 import { Metrics } from '../../src/kernel/metrics.js';
 import type { Module } from '../../src/kernel/module.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../src/kernel/openapi.js';

@@ -1,17 +1,12 @@
 // The HTTP edge on uWebSockets.js: registers the modules' routes (OpenAPI templates become uWS
 // patterns), answers 405 with Allow on a known path with another method and 404 elsewhere,
 // listens, and stops listening for the drain. Nothing here knows a module's rules.
+import { EdgeState } from './edge-state.js';
 import { ErrorCode } from './errors.js';
 import { HttpResponder } from './http-responder.js';
 import type { Metrics } from './metrics.js';
 import type { HttpMethod, Route } from './module.js';
 import { LISTEN_EXCLUSIVE_PORT, uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
-
-/** What the edge shares with main and the operations module: in flight, and draining. */
-export class EdgeState {
-  inFlight = 0;
-  draining = false;
-}
 
 export interface HttpServer {
   readonly state: EdgeState;

@@ -1,7 +1,7 @@
 // One HTTP exchange on uWS: writes at most once, never after the client went away, always
 // corked (one syscall), with `Connection: close` while draining, and records the request's
 // latency by route template and status class when metrics are on.
-import type { EdgeState } from './edge.js';
+import type { EdgeState } from './edge-state.js';
 import type { ErrorCode } from './errors.js';
 import { errorReply } from './error-status.js';
 import type { RouteTimer } from './metrics.js';

@@ -3,11 +3,11 @@
 // main.ts composes the modules named in config (MODULES) plus operations, always on.
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import type { EdgeState } from './edge.js';
+import type { EdgeState } from './edge-state.js';
 import type { HttpResponder } from './http-responder.js';
 import type { Metrics } from './metrics.js';
 import type { ExpectedSchema } from './migrations.js';
-import type { OpenApiDocument, OpenApiOperation, JsonSchema } from './openapi.js';
+import type { ApiDescription, OpenApiDocument, OpenApiOperation, JsonSchema } from './openapi.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -26,7 +26,7 @@ export interface Route {
   readonly handler: RouteHandler;
 }
 
-export interface Module {
+export interface Module extends ApiDescription {
   readonly name: string;
   /** The module's section of the API reference (an OpenAPI tag). */
   readonly tag: { readonly name: string; readonly description: string };

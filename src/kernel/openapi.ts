@@ -2,7 +2,6 @@
 // module its tag and schemas. The response schemas are the very objects fast-json-stringify
 // compiles, so the document cannot describe another shape than the one served.
 import { ERROR_BODY_SCHEMA } from './error-status.js';
-import type { Module } from './module.js';
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
@@ -19,6 +18,13 @@ export type OpenApiDocument = Readonly<Record<string, unknown>> & {
   readonly paths: Readonly<Record<string, Readonly<Record<string, OpenApiOperation & { tags: string[] }>>>>;
   readonly components: { readonly schemas: Readonly<Record<string, JsonSchema>> };
 };
+
+/** What the document needs of a module: its tag, its routes' operations and its schemas. */
+export interface ApiDescription {
+  readonly tag: { readonly name: string; readonly description: string };
+  readonly routes: readonly { readonly method: string; readonly path: string; readonly operation: OpenApiOperation }[];
+  readonly schemas?: Readonly<Record<string, JsonSchema>>;
+}
 
 export const API_VERSION = '0.2.0';
 
@@ -47,7 +53,7 @@ export function errorResponse(description: string): Record<string, unknown> {
   return { description, content: { 'application/json': { schema: schemaRef('Erro') } } };
 }
 
-export function buildOpenApiDocument(modules: readonly Module[]): OpenApiDocument {
+export function buildOpenApiDocument(modules: readonly ApiDescription[]): OpenApiDocument {
   const paths: Record<string, Record<string, OpenApiOperation & { tags: string[] }>> = {};
   const schemas: Record<string, JsonSchema> = { Erro: ERROR_BODY_SCHEMA };
   for (const module of modules) {
