@@ -81,6 +81,8 @@ interface Measurement {
   meanMs: number;
   errors: number;
   stealPct: number;
+  /** CPU the API instances used per request, in microseconds: robust to other work on the machine. */
+  apiCpuUsPerRequest: number;
   note: string;
 }
 
@@ -126,10 +128,23 @@ async function saturationRun(variant: VariantName, round: number, previousRoot: 
   const code = await run(process.execPath, [path.join(root, 'dist/bench/bench.js'), ...options.passThrough, '--out', out], env, root);
   const steal = stealBetween(before, await readCpuTimes());
   if (code !== 0) throw new Error(`bench of ${variant} exited with ${code}`);
-  const result = (await newestJson(out, 'bench-')) as { steps: { throughputRps: number; errors: number; latencyMs: { p99: number; mean: number } }[] };
+  const result = (await newestJson(out, 'bench-')) as {
+    steps: { throughputRps: number; errors: number; latencyMs: { p99: number; mean: number }; serviceCpu?: Record<string, { cpus: number }>; machineCpus?: { other?: number } }[];
+  };
   await rm(out, { recursive: true, force: true });
   const best = result.steps.reduce((a, b) => (b.throughputRps > a.throughputRps ? b : a));
-  return { variant, round, primary: best.throughputRps, p99Ms: best.latencyMs.p99, meanMs: best.latencyMs.mean, errors: best.errors, stealPct: steal, note: '' };
+  const apiCpus = Object.entries(best.serviceCpu ?? {}).filter(([name]) => name.startsWith('api')).reduce((sum, [, u]) => sum + u.cpus, 0);
+  return {
+    variant,
+    round,
+    primary: best.throughputRps,
+    p99Ms: best.latencyMs.p99,
+    meanMs: best.latencyMs.mean,
+    errors: best.errors,
+    stealPct: steal,
+    apiCpuUsPerRequest: apiCpus > 0 ? Math.round((apiCpus / best.throughputRps) * 1e7) / 10 : NaN,
+    note: best.machineCpus?.other === undefined ? '' : `other work ${best.machineCpus.other} CPU`,
+  };
 }
 
 async function officialRun(variant: VariantName, round: number, previousRoot: string, options: Options): Promise<Measurement> {
@@ -165,6 +180,7 @@ async function officialRun(variant: VariantName, round: number, previousRoot: st
       meanMs: result.all.latency.mean,
       errors: result.all.ko,
       stealPct: steal,
+      apiCpuUsPerRequest: NaN,
       note: `loadtest exit ${code}, ${result.all.count} requests, payout ${result.score.payoutUsd}, inconsistencies ${result.inconsistencies.official}`,
     };
   } finally {
@@ -198,7 +214,7 @@ async function main(): Promise<void> {
         log(`round ${round}: ${variant}`);
         const m = options.mode === 'saturation' ? await saturationRun(variant, round, previousRoot, options) : await officialRun(variant, round, previousRoot, options);
         measurements.push(m);
-        log(`round ${round}: ${variant}: ${m.primary} ${options.mode === 'saturation' ? 'req/s' : '% OK < 250 ms'}, p99 ${m.p99Ms} ms, mean ${m.meanMs} ms, ${m.errors} errors, steal ${m.stealPct.toFixed(1)}% ${m.note}`);
+        log(`round ${round}: ${variant}: ${m.primary} ${options.mode === 'saturation' ? 'req/s' : '% OK < 250 ms'}, p99 ${m.p99Ms} ms, mean ${m.meanMs} ms, API CPU ${m.apiCpuUsPerRequest} us/request, ${m.errors} errors, steal ${m.stealPct.toFixed(1)}% ${m.note}`);
       }
     }
   } finally {
@@ -207,16 +223,20 @@ async function main(): Promise<void> {
     }
   }
   const unit = options.mode === 'saturation' ? 'req/s' : '% OK <250ms';
-  const rows = measurements.map((m) => [String(m.round), m.variant, String(m.primary), String(m.p99Ms), String(m.meanMs), String(m.errors), m.stealPct.toFixed(1), m.note]);
+  const rows = measurements.map((m) => [String(m.round), m.variant, String(m.primary), String(m.p99Ms), String(m.meanMs), String(m.apiCpuUsPerRequest), String(m.errors), m.stealPct.toFixed(1), m.note]);
   process.stdout.write(`\nbench:ab ${options.mode}: previous = ${againstCommit}, current = ${currentCommit}${dirty ? ' (uncommitted changes)' : ''}; args: ${options.passThrough.join(' ')}\n`);
-  process.stdout.write(textTable(['round', 'variant', unit, 'p99 ms', 'mean ms', 'errors', 'steal %', ''], rows) + '\n\n');
+  process.stdout.write(textTable(['round', 'variant', unit, 'p99 ms', 'mean ms', 'API CPU us/req', 'errors', 'steal %', ''], rows) + '\n\n');
   const base = median(measurements.filter((m) => m.variant === options.variants[0]).map((m) => m.primary));
+  const baseCpu = median(measurements.filter((m) => m.variant === options.variants[0]).map((m) => m.apiCpuUsPerRequest));
   const summary = options.variants.map((variant) => {
     const mine = measurements.filter((m) => m.variant === variant);
     const value = median(mine.map((m) => m.primary));
-    return [variant, String(value), String(median(mine.map((m) => m.p99Ms))), (value / base).toFixed(3)];
+    const cpu = median(mine.map((m) => m.apiCpuUsPerRequest));
+    return [variant, String(value), String(median(mine.map((m) => m.p99Ms))), (value / base).toFixed(3), String(cpu), (cpu / baseCpu).toFixed(3)];
   });
-  process.stdout.write(textTable(['variant', `median ${unit}`, 'median p99 ms', `ratio to ${options.variants[0]}`], summary) + '\n');
+  process.stdout.write(
+    textTable(['variant', `median ${unit}`, 'median p99 ms', `ratio to ${options.variants[0]}`, 'median API CPU us/req', 'CPU ratio'], summary) + '\n',
+  );
 }
 
 main().catch((error: unknown) => {
