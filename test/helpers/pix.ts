@@ -59,3 +59,74 @@ export function freshIspb(): string {
   ispbCounter = (ispbCounter + 7919) % 100_000_000;
   return String(ispbCounter).padStart(8, '0');
 }
+
+export interface CollectorOptions {
+  /** Where to send (nginx, or one instance). */
+  base: string | (() => string);
+  ispb: string;
+  accept?: AcceptMode;
+  /** Close the stream (DELETE) and start a new one after this many pulls; default never. */
+  pullsPerStream?: number;
+  /** Pause after a 429 before starting again. */
+  retryMs?: number;
+  /** Give up entirely at this Date.now(). */
+  deadline: number;
+}
+
+export interface CollectorReport {
+  /** endToEndId -> how many times this collector received it, with the stream it came on. */
+  received: { endToEndId: string; stream: string }[];
+  statuses: Record<number, number>;
+}
+
+/**
+ * One collector of an ISPB: starts a stream (retrying on 429 and on failures), follows Pull-Next,
+ * keeps every message it received, and closes its stream when stopped. A failed pull (5xx, 0:
+ * no answer) is retried with the same path: the lost answer's messages come back.
+ */
+export function runCollector(options: CollectorOptions, stopped: () => boolean): Promise<CollectorReport> {
+  const report: CollectorReport = { received: [], statuses: {} };
+  const base = typeof options.base === 'string' ? () => options.base as string : options.base;
+  const count = (status: number) => (report.statuses[status] = (report.statuses[status] ?? 0) + 1);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const accept = options.accept ?? 'multipart';
+  return (async () => {
+    let path = '';
+    let pulls = 0;
+    while (Date.now() < options.deadline) {
+      if (stopped() && path === '') break;
+      if (stopped() || (options.pullsPerStream !== undefined && pulls >= options.pullsPerStream && path !== '')) {
+        const closed = await closeStream(base(), path).catch(() => ({ status: 0 }));
+        count(closed.status);
+        if (closed.status === 200 || closed.status === 404) {
+          path = '';
+          pulls = 0;
+        } else await pause(50);
+        continue;
+      }
+      let answer: PullAnswer;
+      try {
+        answer = await pullPath(base(), path === '' ? `/api/pix/${options.ispb}/stream/start` : path, accept);
+      } catch {
+        count(0);
+        await pause(50);
+        continue;
+      }
+      count(answer.status);
+      if (answer.status === 200 || answer.status === 204) {
+        const stream = answer.pullNext.split('/').pop()!.split('-')[0]!;
+        for (const message of answer.messages) report.received.push({ endToEndId: message.endToEndId, stream });
+        path = answer.pullNext;
+        pulls++;
+      } else if (answer.status === 429) {
+        await pause(options.retryMs ?? 50);
+      } else if (answer.status === 404) {
+        path = ''; // the stream expired or was closed: start another
+        pulls = 0;
+      } else {
+        await pause(50); // 5xx or 502: pull again with the same path
+      }
+    }
+    return report;
+  })();
+}
