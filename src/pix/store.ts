@@ -79,12 +79,12 @@ export interface NotificationHandlers {
 }
 
 const RECONNECT_FIRST_MS = 100;
-const RECONNECT_MAX_MS = 2000;
+const RECONNECT_MAX_MS = 1000;
 
 /**
  * ONE connection per instance, outside the pool, that LISTENs on channel `pix`. When it breaks
  * (a database restart, a network failure) it re-connects by itself, backing off from 100 ms to
- * 2 s, and tells the handlers once it listens again.
+ * 1 s, and tells the handlers once it listens again.
  */
 export class PixListener {
   private client: pg.Client | undefined;
