@@ -1,5 +1,5 @@
 // The pix module's shapes, defined once. A message is rendered to JSON by Postgres when it is
-// created (sql/functions/pix/generate_messages.sql: numeric keeps valor's two decimals, 100.00,
+// created (sql/functions/pix/pix_generate_messages.sql: numeric keeps valor's two decimals, 100.00,
 // which a JavaScript number would print as 100) and sent as stored; MESSAGE_SCHEMA is what that
 // JSON is (the tests validate every delivered message against it, as served by /openapi.json).
 // The small bodies the service writes itself are compiled with fast-json-stringify.
