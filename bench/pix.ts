@@ -1,0 +1,234 @@
+// `npm run bench:pix`: the Pix message streams on the whole local stack (embedded Postgres,
+// nginx, two instances), in three bounded phases:
+//   throughput  50 ISPBs x 6 streams pulling multipart/json through nginx while producers insert
+//               (POST /api/util/msgs) ahead of them: messages delivered per second, end to end;
+//   latency     one idle waiting pull; a commit of one message for its ISPB (straight in SQL):
+//               from the commit's acknowledgement (and from the insert's send) to the answer;
+//   memory      1,000 idle waiting pulls straight at one instance: its RSS above idle.
+// Prints the figures with the commit, machine, date and command (bench/RESULTS.md, pix).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { integerFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
+import { sleep } from '../kit/poll.js';
+import { summarize } from '../kit/stats.js';
+import { textTable } from '../kit/table.js';
+import { freePort } from '../scripts/lib/ports.js';
+import { Stack } from '../scripts/lib/stack.js';
+import { formatMeta, runMeta } from './run-meta.js';
+
+const HELP = `npm run bench:pix [-- options]
+
+  --duration S      throughput phase, seconds measured after a 3 s warm-up (default 15)
+  --ispbs N         ISPBs in the throughput phase, 6 streams each (default 50)
+  --samples N       latency samples (default 200)
+  --polls N         idle waiting pulls in the memory phase (default 1000)
+  -h, --help
+`;
+
+interface Options {
+  help: boolean;
+  durationS: number;
+  ispbs: number;
+  samples: number;
+  polls: number;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const flags = parseFlags(argv, {
+    duration: { type: 'string' },
+    ispbs: { type: 'string' },
+    samples: { type: 'string' },
+    polls: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  return {
+    help: flags.help === true,
+    durationS: integerFlag('duration', flags.duration as string | undefined, 15, { min: 1, max: 300, unit: 'seconds' }),
+    ispbs: integerFlag('ispbs', flags.ispbs as string | undefined, 50, { min: 1, max: 300 }),
+    samples: integerFlag('samples', flags.samples as string | undefined, 200, { min: 1, max: 5000 }),
+    polls: integerFlag('polls', flags.polls as string | undefined, 1000, { min: 1, max: 1800 }),
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench:pix] ${message}\n`);
+}
+
+const ispbOf = (i: number) => String(10_000_000 + i);
+const MULTIPART = { accept: 'multipart/json' };
+
+/** Messages in a multipart/json answer, without parsing it. */
+function countMessages(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('"endToEndId"'); at !== -1; at = text.indexOf('"endToEndId"', at + 12)) n++;
+  return n;
+}
+
+async function throughput(base: string, options: Options): Promise<{ perSecond: number; delivered: number; seconds: number; produced: number; pulls: number }> {
+  let delivered = 0;
+  let produced = 0;
+  let pulls = 0;
+  let running = true;
+  const collector = async (ispb: string) => {
+    let path = `/api/pix/${ispb}/stream/start`;
+    while (running) {
+      const response = await fetch(`${base}${path}`, { headers: MULTIPART });
+      const text = await response.text();
+      if (response.status === 200 || response.status === 204) {
+        delivered += countMessages(text);
+        pulls++;
+        path = response.headers.get('pull-next')!;
+      } else {
+        await sleep(20); // 429 or 5xx: try again
+      }
+    }
+    if (!path.endsWith('/start')) await fetch(`${base}${path}`, { method: 'DELETE' }).then((r) => r.text());
+  };
+  // Producers keep about 20 pulls' worth of messages per stream ahead of the collectors.
+  const backlog = options.ispbs * 6 * 10 * 20;
+  const producer = async (offset: number) => {
+    for (let i = offset; running; i += 2) {
+      if (produced - delivered > backlog) {
+        await sleep(5);
+        continue;
+      }
+      const response = await fetch(`${base}/api/util/msgs/${ispbOf(i % options.ispbs)}/2000`, { method: 'POST' });
+      await response.text();
+      if (response.status === 201) produced += 2000;
+    }
+  };
+  const tasks = [
+    ...Array.from({ length: options.ispbs * 6 }, (_, i) => collector(ispbOf(i % options.ispbs))),
+    producer(0),
+    producer(1),
+  ];
+  await sleep(3000);
+  const startDelivered = delivered;
+  const startPulls = pulls;
+  const startedAt = performance.now();
+  await sleep(options.durationS * 1000);
+  const seconds = (performance.now() - startedAt) / 1000;
+  const measured = delivered - startDelivered;
+  const measuredPulls = pulls - startPulls;
+  running = false;
+  await Promise.all(tasks);
+  return { perSecond: measured / seconds, delivered: measured, seconds, produced, pulls: measuredPulls };
+}
+
+async function latency(base: string, databaseUrl: string, samples: number) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const fromCommit: number[] = [];
+  const fromSend: number[] = [];
+  const ispb = ispbOf(900);
+  let path = `/api/pix/${ispb}/stream/start`;
+  try {
+    for (let i = 0; i < samples; i++) {
+      const answer = fetch(`${base}${path}`, { headers: { accept: 'application/json' } }).then(async (response) => {
+        const at = performance.now();
+        await response.text();
+        if (response.status !== 200) throw new Error(`pull answered ${response.status}`);
+        path = response.headers.get('pull-next')!;
+        return at;
+      });
+      await sleep(30); // the pull's first claim came back empty: it waits, idle
+      const sentAt = performance.now();
+      await client.query({ name: 'generate', text: 'SELECT pix_generate_messages($1, 1)', values: [ispb] });
+      const committedAt = performance.now();
+      const answeredAt = await answer;
+      fromCommit.push(answeredAt - committedAt);
+      fromSend.push(answeredAt - sentAt);
+    }
+  } finally {
+    await fetch(`${base}${path}`, { method: 'DELETE' }).then((r) => r.text()).catch(() => {});
+    await client.end();
+  }
+  return { fromCommit: summarize(fromCommit), fromSend: summarize(fromSend) };
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]);
+}
+
+async function memory(base: string, pid: number, polls: number) {
+  // Warm the routes first, so the idle figure includes what a first pull allocates once.
+  await fetch(`${base}/api/pix/${ispbOf(1000)}/stream/start`).then((r) => r.text());
+  await sleep(1000);
+  const idle = await rssKiB(pid);
+  const controller = new AbortController();
+  const pending = Array.from({ length: polls }, (_, i) =>
+    fetch(`${base}/api/pix/${ispbOf(2000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
+      (r) => r.status,
+      () => 0,
+    ),
+  );
+  const waitingNow = async () => Number(/^crebitos_pix_polls (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+  const openedAt = performance.now();
+  while ((await waitingNow()) < polls && performance.now() - openedAt < 15_000) await sleep(200);
+  const waiting = await waitingNow();
+  await sleep(1000);
+  const open = await rssKiB(pid);
+  controller.abort();
+  const statuses = await Promise.all(pending);
+  return { idleMiB: idle / 1024, openMiB: open / 1024, waiting, early: statuses.filter((s) => s !== 0).length };
+}
+
+async function main(options: Options): Promise<number> {
+  const meta = runMeta();
+  const workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-bench-pix-'));
+  const watchdog = setTimeout(() => {
+    log('still running after the bound: giving up');
+    void stack?.stop().finally(() => process.exit(3));
+  }, (options.durationS + 180) * 1000);
+  watchdog.unref();
+  let stack: Stack | undefined;
+  try {
+    const port = await freePort();
+    stack = await Stack.start({
+      port,
+      dataDir: workDir,
+      loadBalancer: 'nginx',
+      // Waits long enough that the memory phase's pulls stay idle while it measures.
+      apiEnv: { LOG_LEVEL: 'warn', PIX_POLL_WAIT_MS: '20000', SHUTDOWN_GRACE_MS: '300' },
+      onLog: (source, line) => log(`${source}: ${line}`),
+    });
+    log(`stack up on ${stack.url}; throughput phase (${options.ispbs} ISPBs x 6 streams, ${options.durationS} s)`);
+    const through = await throughput(stack.url, options);
+    log(`latency phase (${options.samples} samples)`);
+    const lat = await latency(stack.url, stack.databaseUrl, options.samples);
+    log(`memory phase (${options.polls} idle pulls on api01)`);
+    const api01 = stack.instances[0]!;
+    const mem = await memory(`http://127.0.0.1:${api01.port}`, api01.pid!, options.polls);
+    const ms = (v: number) => v.toFixed(2);
+    process.stdout.write(
+      `${formatMeta(meta, 'none (the 2-core machine, shared)')}\n\n` +
+        textTable(
+          ['measure', 'figure', 'target'],
+          [
+            ['throughput, multipart/json, end to end', `${Math.round(through.perSecond)} messages/s (${through.delivered} in ${through.seconds.toFixed(1)} s, ${through.pulls} pulls)`, '>= 20,000 messages/s'],
+            ['commit -> answer of an idle waiting pull, p50 / p99 / max', `${ms(lat.fromCommit.p50)} / ${ms(lat.fromCommit.p99)} / ${ms(lat.fromCommit.max)} ms`, 'p99 < 10 ms'],
+            ['insert sent -> answer, p50 / p99', `${ms(lat.fromSend.p50)} / ${ms(lat.fromSend.p99)} ms`, ''],
+            [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB)`, '< 20 MB above idle'],
+          ],
+        ) +
+        '\n',
+    );
+    if (mem.early > 0) log(`${mem.early} of the memory phase's pulls answered before the measurement`);
+    return 0;
+  } finally {
+    await stack?.stop().catch(() => {});
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+const options = optionsOrExit(() => parseOptions(process.argv.slice(2)), HELP);
+main(options).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);
