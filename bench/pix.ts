@@ -24,6 +24,7 @@ const HELP = `npm run bench:pix [-- options]
   --ispbs N         ISPBs in the throughput phase, 6 streams each (default 50)
   --samples N       latency samples (default 200)
   --polls N         idle waiting pulls in the memory phase (default 1000)
+  --pool N          DB_POOL_SIZE of each instance (default 3, compose's)
   -h, --help
 `;
 
@@ -33,6 +34,7 @@ interface Options {
   ispbs: number;
   samples: number;
   polls: number;
+  pool: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -41,6 +43,7 @@ function parseOptions(argv: readonly string[]): Options {
     ispbs: { type: 'string' },
     samples: { type: 'string' },
     polls: { type: 'string' },
+    pool: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   return {
@@ -49,6 +52,7 @@ function parseOptions(argv: readonly string[]): Options {
     ispbs: integerFlag('ispbs', flags.ispbs as string | undefined, 50, { min: 1, max: 300 }),
     samples: integerFlag('samples', flags.samples as string | undefined, 200, { min: 1, max: 5000 }),
     polls: integerFlag('polls', flags.polls as string | undefined, 1000, { min: 1, max: 1800 }),
+    pool: integerFlag('pool', flags.pool as string | undefined, 3, { min: 1, max: 50 }),
   };
 }
 
@@ -192,15 +196,17 @@ async function main(options: Options): Promise<number> {
       dataDir: workDir,
       loadBalancer: 'nginx',
       // Waits long enough that the memory phase's pulls stay idle while it measures.
-      apiEnv: { LOG_LEVEL: 'warn', PIX_POLL_WAIT_MS: '20000', SHUTDOWN_GRACE_MS: '300' },
+      apiEnv: { LOG_LEVEL: 'warn', PIX_POLL_WAIT_MS: '20000', SHUTDOWN_GRACE_MS: '300', DB_POOL_SIZE: String(options.pool) },
       onLog: (source, line) => log(`${source}: ${line}`),
     });
     log(`stack up on ${stack.url}; throughput phase (${options.ispbs} ISPBs x 6 streams, ${options.durationS} s)`);
     const through = await throughput(stack.url, options);
     log(`latency phase (${options.samples} samples)`);
     const lat = await latency(stack.url, stack.databaseUrl, options.samples);
-    log(`memory phase (${options.polls} idle pulls on api01)`);
+    log(`memory phase (${options.polls} idle pulls on api01, restarted so that its idle RSS is a fresh instance's)`);
     const api01 = stack.instances[0]!;
+    await api01.stop('SIGTERM');
+    await api01.start();
     const mem = await memory(`http://127.0.0.1:${api01.port}`, api01.pid!, options.polls);
     const ms = (v: number) => v.toFixed(2);
     process.stdout.write(

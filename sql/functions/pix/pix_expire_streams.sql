@@ -22,7 +22,7 @@ BEGIN
     UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
       FROM expired e
      WHERE m.stream_id = e.id AND m.acked_at IS NULL
-    RETURNING m.ispb::text AS ispb
+    RETURNING m.ispb AS ispb
   )
   SELECT count(*)::int, array_agg(DISTINCT b.ispb) INTO released, receivers FROM back b;
   IF released > 0 THEN

@@ -12,7 +12,7 @@ BEGIN
   WITH back AS (
     UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
      WHERE m.stream_id = p_stream AND m.pull_no = p_pull_no AND m.acked_at IS NULL
-    RETURNING m.ispb::text AS ispb
+    RETURNING m.ispb AS ispb
   )
   SELECT count(*)::int, min(b.ispb) INTO released, receiver FROM back b;
   IF released > 0 THEN
