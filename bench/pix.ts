@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { integerFlag, optionsOrExit, parseFlags } from '../kit/cli.js';
-import { sleep } from '../kit/poll.js';
+import { pollUntil, sleep } from '../kit/poll.js';
 import { summarize } from '../kit/stats.js';
 import { textTable } from '../kit/table.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
+import { PULL } from '../src/pix/store-sql.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `npm run bench:pix [-- options]
@@ -152,6 +153,46 @@ async function latency(base: string, databaseUrl: string, samples: number) {
   return { fromCommit: summarize(fromCommit), fromSend: summarize(fromSend) };
 }
 
+/** The database's own ceiling: 6 connections pulling straight in SQL (the PULL text the store sends), no HTTP. */
+async function sqlCeiling(databaseUrl: string, seconds: number) {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const streams: { ispb: string; id: number; seen: number; busy: boolean }[] = [];
+  for (let i = 0; i < 10; i++) {
+    const ispb = ispbOf(3000 + i);
+    for (let k = 0; k < 5; k++) await admin.query('SELECT pix_generate_messages($1, 2000)', [ispb]);
+    for (let k = 0; k < 6; k++) {
+      const { rows } = await admin.query("SELECT stream_id FROM pix_start_stream($1, 6, '60 seconds')", [ispb]);
+      streams.push({ ispb, id: Number(rows[0].stream_id), seen: 0, busy: false });
+    }
+  }
+  const clients = await Promise.all(Array.from({ length: 6 }, async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    return client;
+  }));
+  let pulls = 0;
+  let messages = 0;
+  let next = 0;
+  const startedAt = performance.now();
+  const end = startedAt + seconds * 1000;
+  await Promise.all(clients.map(async (client) => {
+    while (performance.now() < end) {
+      const stream = streams[next++ % streams.length]!;
+      if (stream.busy) continue;
+      stream.busy = true;
+      const { rows } = await client.query({ name: 'pull', text: PULL, values: [stream.id, stream.ispb, stream.seen, 10, '60 seconds'] });
+      stream.seen = rows[0].pull_no;
+      stream.busy = false;
+      pulls++;
+      messages += rows[0].claimed;
+    }
+  }));
+  const elapsed = (performance.now() - startedAt) / 1000;
+  await Promise.all([...clients, admin].map((client) => client.end()));
+  return { perSecond: messages / elapsed, pullsPerSecond: pulls / elapsed };
+}
+
 async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]);
@@ -163,15 +204,19 @@ async function memory(base: string, pid: number, polls: number) {
   await sleep(1000);
   const idle = await rssKiB(pid);
   const controller = new AbortController();
-  const pending = Array.from({ length: polls }, (_, i) =>
-    fetch(`${base}/api/pix/${ispbOf(2000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
-      (r) => r.status,
-      () => 0,
-    ),
-  );
   const waitingNow = async () => Number(/^crebitos_pix_polls (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
-  const openedAt = performance.now();
-  while ((await waitingNow()) < polls && performance.now() - openedAt < 15_000) await sleep(200);
+  // In chunks of 50: a burst of 1,000 starts (two queries each) would wait on the pool of 3
+  // connections past DB_CONNECT_TIMEOUT_MS, and the late ones be answered 503.
+  const pending: Promise<number>[] = [];
+  for (let i = 0; i < polls; i++) {
+    pending.push(
+      fetch(`${base}/api/pix/${ispbOf(2000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
+    if ((i + 1) % 50 === 0 || i + 1 === polls) await pollUntil(async () => (await waitingNow()) >= i + 1, { timeoutMs: 10_000, intervalMs: 20 });
+  }
   const waiting = await waitingNow();
   await sleep(1000);
   const open = await rssKiB(pid);
@@ -203,6 +248,8 @@ async function main(options: Options): Promise<number> {
     const through = await throughput(stack.url, options);
     log(`latency phase (${options.samples} samples)`);
     const lat = await latency(stack.url, stack.databaseUrl, options.samples);
+    log('SQL ceiling phase (6 connections, no HTTP, 8 s)');
+    const ceiling = await sqlCeiling(stack.databaseUrl, 8);
     log(`memory phase (${options.polls} idle pulls on api01, restarted so that its idle RSS is a fresh instance's)`);
     const api01 = stack.instances[0]!;
     await api01.stop('SIGTERM');
@@ -215,6 +262,7 @@ async function main(options: Options): Promise<number> {
           ['measure', 'figure', 'target'],
           [
             ['throughput, multipart/json, end to end', `${Math.round(through.perSecond)} messages/s (${through.delivered} in ${through.seconds.toFixed(1)} s, ${through.pulls} pulls)`, '>= 20,000 messages/s'],
+            ['the database alone: pix_pull of 10 on 6 connections', `${Math.round(ceiling.perSecond)} messages/s (${Math.round(ceiling.pullsPerSecond)} pulls/s)`, ''],
             ['commit -> answer of an idle waiting pull, p50 / p99 / max', `${ms(lat.fromCommit.p50)} / ${ms(lat.fromCommit.p99)} / ${ms(lat.fromCommit.max)} ms`, 'p99 < 10 ms'],
             ['insert sent -> answer, p50 / p99', `${ms(lat.fromSend.p50)} / ${ms(lat.fromSend.p99)} ms`, ''],
             [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB)`, '< 20 MB above idle'],
