@@ -4,7 +4,8 @@
 //               (POST /api/util/msgs) ahead of them: messages delivered per second, end to end;
 //   latency     one idle waiting pull; a commit of one message for its ISPB (straight in SQL):
 //               from the commit's acknowledgement (and from the insert's send) to the answer;
-//   memory      1,000 idle waiting pulls straight at one instance: its RSS above idle.
+//   memory      1,000 idle waiting pulls straight at one instance: its RSS above idle (idle
+//               measured after a first round of 1,000 opened and abandoned).
 // Prints the figures with the commit, machine, date and command (bench/RESULTS.md, pix).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -199,30 +200,46 @@ async function rssKiB(pid: number): Promise<number> {
 }
 
 async function memory(base: string, pid: number, polls: number) {
-  // Warm the routes first, so the idle figure includes what a first pull allocates once.
-  await fetch(`${base}/api/pix/${ispbOf(1000)}/stream/start`).then((r) => r.text());
-  await sleep(1000);
-  const idle = await rssKiB(pid);
-  const controller = new AbortController();
-  const waitingNow = async () => Number(/^crebitos_pix_polls (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+  const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
   // In chunks of 50: a burst of 1,000 starts (two queries each) would wait on the pool of 3
   // connections past DB_CONNECT_TIMEOUT_MS, and the late ones be answered 503.
-  const pending: Promise<number>[] = [];
-  for (let i = 0; i < polls; i++) {
-    pending.push(
-      fetch(`${base}/api/pix/${ispbOf(2000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
-        (r) => r.status,
-        () => 0,
-      ),
-    );
-    if ((i + 1) % 50 === 0 || i + 1 === polls) await pollUntil(async () => (await waitingNow()) >= i + 1, { timeoutMs: 10_000, intervalMs: 20 });
-  }
-  const waiting = await waitingNow();
+  const open = async (round: number, controller: AbortController) => {
+    const pending: Promise<number>[] = [];
+    let answered = 0; // before the abort: refused (503) or not idle after all
+    for (let i = 0; i < polls; i++) {
+      pending.push(
+        fetch(`${base}/api/pix/${ispbOf(2000 + round * 1000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
+          (r) => {
+            if (!controller.signal.aborted) answered++;
+            return r.status;
+          },
+          () => 0,
+        ),
+      );
+      if ((i + 1) % 50 === 0 || i + 1 === polls) {
+        await pollUntil(async () => (await metric('crebitos_pix_polls')) >= i + 1 - answered, { timeoutMs: 3000, intervalMs: 20 });
+      }
+    }
+    return pending;
+  };
+  // A first round, opened then abandoned, so that "idle" is an instance that has served this
+  // traffic once: V8's young generation and uWS's buffers grown, its garbage not per-poll memory.
+  const warm = new AbortController();
+  const warmPending = await open(0, warm);
+  warm.abort();
+  await Promise.all(warmPending);
+  await sleep(2000);
+  const idle = await rssKiB(pid);
+  const idleHeap = await metric('crebitos_nodejs_heap_size_used_bytes');
+  const controller = new AbortController();
+  const pending = await open(1, controller);
+  const waiting = await metric('crebitos_pix_polls');
   await sleep(1000);
-  const open = await rssKiB(pid);
+  const held = await rssKiB(pid);
+  const heldHeap = await metric('crebitos_nodejs_heap_size_used_bytes');
   controller.abort();
   const statuses = await Promise.all(pending);
-  return { idleMiB: idle / 1024, openMiB: open / 1024, waiting, early: statuses.filter((s) => s !== 0).length };
+  return { idleMiB: idle / 1024, openMiB: held / 1024, heapDeltaMiB: (heldHeap - idleHeap) / 2 ** 20, waiting, early: statuses.filter((s) => s !== 0).length };
 }
 
 async function main(options: Options): Promise<number> {
@@ -231,7 +248,7 @@ async function main(options: Options): Promise<number> {
   const watchdog = setTimeout(() => {
     log('still running after the bound: giving up');
     void stack?.stop().finally(() => process.exit(3));
-  }, (options.durationS + 180) * 1000);
+  }, (options.durationS + 300) * 1000);
   watchdog.unref();
   let stack: Stack | undefined;
   try {
@@ -265,7 +282,7 @@ async function main(options: Options): Promise<number> {
             ['the database alone: pix_pull of 10 on 6 connections', `${Math.round(ceiling.perSecond)} messages/s (${Math.round(ceiling.pullsPerSecond)} pulls/s)`, ''],
             ['commit -> answer of an idle waiting pull, p50 / p99 / max', `${ms(lat.fromCommit.p50)} / ${ms(lat.fromCommit.p99)} / ${ms(lat.fromCommit.max)} ms`, 'p99 < 10 ms'],
             ['insert sent -> answer, p50 / p99', `${ms(lat.fromSend.p50)} / ${ms(lat.fromSend.p99)} ms`, ''],
-            [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB)`, '< 20 MB above idle'],
+            [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB); JS heap used +${mem.heapDeltaMiB.toFixed(1)} MiB`, '< 20 MB above idle'],
           ],
         ) +
         '\n',
