@@ -208,7 +208,7 @@ async function memory(base: string, pid: number, polls: number) {
     let answered = 0; // before the abort: refused (503) or not idle after all
     for (let i = 0; i < polls; i++) {
       pending.push(
-        fetch(`${base}/api/pix/${ispbOf(2000 + round * 1000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
+        fetch(`${base}/api/pix/${ispbOf(20_000 + round * 1000 + Math.floor(i / 6))}/stream/start`, { signal: controller.signal }).then(
           (r) => {
             if (!controller.signal.aborted) answered++;
             return r.status;
