@@ -110,6 +110,7 @@ export class PixStreams {
   /** The pulls waiting or claiming, by ISPB. */
   private readonly waiting = new Map<string, Set<Poll>>();
   private count = 0;
+  private draining = false;
   private readonly hold: string;
 
   constructor(
@@ -188,8 +189,9 @@ export class PixStreams {
     for (const polls of this.waiting.values()) for (const poll of polls) this.nudge(poll, at);
   }
 
-  /** The instance drains: waiting pulls answer 204 now instead of holding the drain up. */
+  /** The instance drains: waiting pulls answer 204 now, and later ones do not wait, instead of holding the drain up. */
   drain(): void {
+    this.draining = true;
     for (const polls of this.waiting.values()) {
       for (const poll of polls) {
         poll.due = true;
@@ -203,6 +205,8 @@ export class PixStreams {
     if (polls === undefined) this.waiting.set(poll.ispb, (polls = new Set()));
     polls.add(poll);
     this.count++;
+    // While draining a pull still claims once, but answers 204 at once instead of waiting.
+    if (this.draining) poll.due = true;
     poll.responder.onAbort(() => this.remove(poll));
     poll.timer = setTimeout(() => this.deadline(poll), this.options.waitMs);
     this.claim(poll);

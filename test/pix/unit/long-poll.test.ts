@@ -148,7 +148,7 @@ test('a failing first claim answers its error; a failing wake-up claim keeps the
   assert.equal(waiting.answers[0]!.status, '200 OK');
 });
 
-test('draining answers every waiting pull 204 at once', async () => {
+test('draining answers every waiting pull 204 at once, and a later pull without waiting', async () => {
   const store = new ScriptedStore();
   const pix = streams(store);
   const responders = [new RecordingResponder(), new RecordingResponder()];
@@ -159,6 +159,11 @@ test('draining answers every waiting pull 204 at once', async () => {
   pix.drain();
   assert.deepEqual(responders.map((r) => r.answers[0]!.status), ['204 No Content', '204 No Content']);
   assert.equal(pix.polls, 0);
+  const late = new RecordingResponder();
+  pix.pull('12345678', '7-1', '', late);
+  store.pulls[2]!.resolve(none(2));
+  await tick();
+  assert.equal(late.answers[0]!.status, '204 No Content', 'a pull that arrives while draining claims once and does not wait');
 });
 
 test('bad path segments never reach the store: ISPB not 8 digits is 400, an id that names no stream is 404', async () => {
