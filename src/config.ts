@@ -18,11 +18,14 @@ export const API_ENV_NAMES = [
   'LOG_LEVEL',
   'MODULES',
   'METRICS',
+  'PIX_STREAM_LEASE_S',
+  'PIX_POLL_WAIT_MS',
+  'PIX_MAX_STREAMS',
 ] as const;
 export type ApiEnvName = (typeof API_ENV_NAMES)[number];
 
 /** The business modules an instance can run (operations is always on). */
-export const MODULE_NAMES = ['ledger'] as const;
+export const MODULE_NAMES = ['ledger', 'pix'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export interface Config {
@@ -65,6 +68,18 @@ export interface Config {
   readonly modules: readonly ModuleName[];
   /** Time every request by route and status class (the /metrics latency histograms). */
   readonly metrics: boolean;
+  /**
+   * pix: a stream nobody pulls for this long after its last pull ended is closed by the service,
+   * and what it received without acknowledging becomes available again.
+   */
+  readonly pixStreamLeaseS: number;
+  /**
+   * pix: how long a pull with nothing to deliver waits for a message before answering 204 (part
+   * E: 8 s). Below nginx's proxy_read_timeout (30 s), so nginx never cuts a waiting pull.
+   */
+  readonly pixPollWaitMs: number;
+  /** pix: open streams per ISPB (part E: 6); the next start gets 429. */
+  readonly pixMaxStreams: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -129,6 +144,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     modules: Object.freeze(modules),
     metrics: bool('METRICS', true),
+    pixStreamLeaseS: int('PIX_STREAM_LEASE_S', 60, 1, 86400),
+    pixPollWaitMs: int('PIX_POLL_WAIT_MS', 8000, 100, 25000),
+    pixMaxStreams: int('PIX_MAX_STREAMS', 6, 1, 1000),
   };
   if (config.dbBatchesInFlight > config.dbPoolSize) {
     problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     log.info('draining', { signal, graceMs: config.shutdownGraceMs });
     server.stopListening();
     edge.draining = true;
+    for (const module of modules) module.drain?.();
     const startedAt = Date.now();
     const hardDeadline = startedAt + config.shutdownGraceMs + config.dbQueryTimeoutMs + 2000;
     // Keep serving the connections we have (answering with Connection: close) until nothing is

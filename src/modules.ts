@@ -5,9 +5,11 @@ import type { ModuleName } from './config.js';
 import type { Module, ModuleContext, ModuleFactory } from './kernel/module.js';
 import { createLedgerModule } from './ledger/module.js';
 import { createOperationsModule } from './operations/module.js';
+import { createPixModule } from './pix/module.js';
 
 const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
   ledger: createLedgerModule,
+  pix: createPixModule,
 };
 
 export function composeModules(names: readonly ModuleName[], context: ModuleContext): Module[] {

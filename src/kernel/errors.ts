@@ -15,6 +15,11 @@ export const ErrorCode = {
   ClientNotFound: 9,
   LimitExceeded: 10,
   BalanceOverflow: 11,
+  // pix: a Pix message stream refused (spec part E).
+  InvalidIspb: 15,
+  InvalidMessageCount: 16,
+  StreamNotFound: 17,
+  StreamLimit: 18,
   // Our side, or a dependency's: never the client's fault.
   DatabaseUnavailable: 12,
   Overloaded: 13,

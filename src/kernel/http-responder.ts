@@ -21,7 +21,8 @@ let targetHeaders: readonly (readonly [string, string])[] = NO_HEADERS;
 let targetClose = false;
 
 function writeCorked(): void {
-  target.writeStatus(targetStatus).writeHeader('Content-Type', targetType);
+  target.writeStatus(targetStatus);
+  if (targetType !== '') target.writeHeader('Content-Type', targetType);
   for (let i = 0; i < targetHeaders.length; i++) target.writeHeader(targetHeaders[i]![0], targetHeaders[i]![1]);
   if (targetClose) target.writeHeader('Connection', 'close');
   target.end(targetBody, targetClose);
@@ -29,6 +30,7 @@ function writeCorked(): void {
 
 export class HttpResponder implements Responder {
   private done = false;
+  private abortListener: (() => void) | undefined = undefined;
   private readonly startedAt: number;
 
   constructor(
@@ -39,7 +41,20 @@ export class HttpResponder implements Responder {
     edge.inFlight++;
     this.startedAt = timer === undefined ? 0 : performance.now();
     // Must be registered before any asynchronous step: writing after an abort is fatal in uWS.
-    res.onAborted(() => this.finish());
+    res.onAborted(() => {
+      if (this.done) return;
+      this.finish();
+      this.abortListener?.();
+    });
+  }
+
+  /**
+   * Calls `listener` once if the client goes away before it is answered. For a request that
+   * holds something while it waits (a long poll: its place among the waiters, messages it
+   * claimed), so that it gives it back; most routes need not know.
+   */
+  onAbort(listener: () => void): void {
+    this.abortListener = listener;
   }
 
   /** True once answered or aborted: nothing more may be written. */
@@ -59,6 +74,11 @@ export class HttpResponder implements Responder {
   /** Any status, content type and body (a metrics page, a static file). */
   send(status: string, contentType: string, body: string | Uint8Array, headers: readonly (readonly [string, string])[] = NO_HEADERS): void {
     this.write(status, contentType, body, headers, false);
+  }
+
+  /** 204 with these headers and no body nor Content-Type. */
+  noContent(headers: readonly (readonly [string, string])[] = NO_HEADERS): void {
+    this.write('204 No Content', '', '', headers, false);
   }
 
   fail(code: ErrorCode): void {

@@ -53,10 +53,12 @@ export interface MigrationReport {
   baselineAdopted: boolean;
 }
 
-export async function readExpectedSchema(migrationsDir: URL = MIGRATIONS_DIR, functionsDir: URL | undefined = FUNCTIONS_DIR): Promise<ExpectedSchema> {
+/** `functionsDir` null: no function files (a history from before sql/functions/ existed). */
+export async function readExpectedSchema(migrationsDir: URL = MIGRATIONS_DIR, functionsDir: URL | null = FUNCTIONS_DIR): Promise<ExpectedSchema> {
   const migrations = await readSqlFiles(migrationsDir, '');
   const functions: SqlFile[] = [];
-  if (functionsDir !== undefined) {
+  // null, not undefined: passing undefined would give the default, the current function files.
+  if (functionsDir !== null) {
     for (const entry of (await readdir(functionsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).sort(byName)) {
       functions.push(...(await readSqlFiles(new URL(`${entry.name}/`, functionsDir), `${entry.name}/`)));
     }

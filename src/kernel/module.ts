@@ -37,6 +37,11 @@ export interface Module extends ApiDescription {
   start?(): Promise<void>;
   /** Work accepted but not answered yet; the drain waits for it. */
   pending?(): number;
+  /**
+   * Called once when the drain starts, e.g. to answer requests that would otherwise wait (long
+   * polls) instead of holding the drain up for their whole wait.
+   */
+  drain?(): void;
 }
 
 /** What a module may use from the kernel. */

@@ -1,6 +1,6 @@
 // Checks answers against the OpenAPI document a running stack serves: the status must be one the
 // operation documents, and a JSON body must match that response's schema (JSON Schema 2020-12,
-// as OpenAPI 3.1 defines it). Installed by the end-to-end tests, so every answer they read
+// as OpenAPI 3.1 defines it; multipart/json bodies, arrays of JSON, too). Installed by the end-to-end tests, so every answer they read
 // through helpers/http.ts is checked.
 import assert from 'node:assert/strict';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -53,13 +53,14 @@ export class OpenApiContract {
     } else {
       const response = operation.responses[String(status)];
       assert.ok(response !== undefined, `status ${status} is not documented for ${method} ${template}: ${where}`);
-      schema = response.content?.['application/json']?.schema;
+      const type = contentType === null ? 'application/json' : contentType.split(';')[0]!.trim();
+      schema = response.content?.[type]?.schema;
       if (response.content !== undefined && contentType !== null) {
-        const type = contentType.split(';')[0]!.trim();
         assert.ok(type in response.content, `content type ${type} is not documented: ${where}`);
       }
     }
-    if (schema !== undefined && contentType?.startsWith('application/json')) {
+    // JSON bodies: application/json, and multipart/json (the pix streams' arrays of messages).
+    if (schema !== undefined && (contentType?.startsWith('application/json') || contentType?.startsWith('multipart/json'))) {
       const validate = this.validatorFor(schema);
       let json: unknown;
       assert.doesNotThrow(() => (json = JSON.parse(body)), `body is not JSON: ${where}`);

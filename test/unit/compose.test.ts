@@ -80,3 +80,11 @@ test('the image runs compiled code as a non-root user with an exec-form command 
   assert.match(final, /^CMD \["node", "dist\/src\/main\.js"\]$/m);
   assert.match(final, /^COPY sql \.\/sql$/m, 'migrations ship with the image');
 });
+
+test('nginx.conf forwards Accept (the pix streams answer by it) and keeps a long poll open past its longest wait', () => {
+  assert.match(nginxConf, /proxy_pass_request_headers off;/, 'no other client header reaches uWS');
+  assert.match(nginxConf, /proxy_set_header Accept \$http_accept;/);
+  const readTimeout = Number(/proxy_read_timeout (\d+)s;/.exec(nginxConf)?.[1]);
+  // PIX_POLL_WAIT_MS is at most 25 s (src/config.ts): nginx must wait longer for the answer.
+  assert.ok(readTimeout > 25, `proxy_read_timeout ${readTimeout}s`);
+});

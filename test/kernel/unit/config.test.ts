@@ -56,3 +56,13 @@ test('API_ENV_NAMES lists exactly the variables loadConfig reads', () => {
   loadConfig(spy);
   assert.deepEqual([...read].sort(), [...API_ENV_NAMES].sort());
 });
+
+test('the pix settings default to part E (60 s lease, 8 s wait, 6 streams) and are bounded', () => {
+  const config = loadConfig({ DATABASE_URL });
+  assert.deepEqual([config.pixStreamLeaseS, config.pixPollWaitMs, config.pixMaxStreams], [60, 8000, 6]);
+  const set = loadConfig({ DATABASE_URL, PIX_STREAM_LEASE_S: '2', PIX_POLL_WAIT_MS: '1000', PIX_MAX_STREAMS: '3' });
+  assert.deepEqual([set.pixStreamLeaseS, set.pixPollWaitMs, set.pixMaxStreams], [2, 1000, 3]);
+  // A wait nginx (proxy_read_timeout 30s) would cut is refused.
+  assert.throws(() => loadConfig({ DATABASE_URL, PIX_POLL_WAIT_MS: '30000' }), /PIX_POLL_WAIT_MS must be an integer from 100 to 25000/);
+  assert.throws(() => loadConfig({ DATABASE_URL, PIX_STREAM_LEASE_S: '0', PIX_MAX_STREAMS: 'six' }), (error: Error) => /PIX_STREAM_LEASE_S/.test(error.message) && /PIX_MAX_STREAMS/.test(error.message));
+});

@@ -1,0 +1,10 @@
+// The SQL texts the pix store sends, each a call of one function of sql/functions/pix/.
+// Exported once: the benchmarks and tests send exactly these.
+export const GENERATE_MESSAGES = 'SELECT pix_generate_messages($1, $2) AS created';
+export const START_STREAM = 'SELECT status, stream_id FROM pix_start_stream($1, $2, $3::interval)';
+export const PULL = 'SELECT status, pull_no, claimed, messages, acknowledged, expired FROM pix_pull($1, $2, $3, $4, $5::interval)';
+export const RELEASE_PULL = 'SELECT pix_release_pull($1, $2) AS released';
+export const CLOSE_STREAM = 'SELECT status, acknowledged FROM pix_close_stream($1, $2, $3)';
+export const EXPIRE_ALL = 'SELECT pix_expire_streams(NULL) AS released, (SELECT count(*)::int FROM pix_streams) AS open_streams';
+/** The channel every message insert, release and expiry notifies, with the ISPB as payload. */
+export const CHANNEL = 'pix';
