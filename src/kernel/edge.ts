@@ -52,7 +52,8 @@ export function createHttpServer(metrics: Metrics, state: EdgeState = new EdgeSt
         methodsByPattern.set(pattern, [...methods, route.method]);
         const timer = metrics.routeTimer(route.method.toUpperCase(), route.path);
         const handler = route.handler;
-        const register = (app as unknown as Record<HttpMethod, Function>)[route.method].bind(app) as (pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void) => unknown;
+        // uWS names DELETE's registration `del`.
+        const register = (app as unknown as Record<string, Function>)[route.method === 'delete' ? 'del' : route.method]!.bind(app) as (pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void) => unknown;
         register(pattern, (res, req) => handler(res, req, new HttpResponder(res, state, timer)));
       }
     },
