@@ -11,10 +11,12 @@ import { buildOpenApiDocument, type OpenApiDocument } from './kernel/openapi.js'
 import { createPool } from './kernel/pool.js';
 import { createLedgerModule } from './ledger/module.js';
 import { createOperationsModule } from './operations/module.js';
+import { createTransfersModule } from './transfers/module.js';
 
 /** The business modules MODULES can name; operations is always composed first. */
 const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
   ledger: createLedgerModule,
+  transfers: createTransfersModule,
 };
 
 const STARTUP_DB_WAIT_MS = 30_000;
