@@ -1,6 +1,7 @@
 // `npm start`: the whole stack in the foreground: Postgres (DATABASE_URL, or an embedded server
 // whose data stays in .data/), two API instances and the load balancer on :9999. Ctrl-C stops all.
 import path from 'node:path';
+import { API_ENV_NAMES } from '../src/config.js';
 import { applyComposeLimits, type ComposeLimits } from './lib/limits.js';
 import { Stack, type LoadBalancer } from './lib/stack.js';
 
@@ -17,7 +18,10 @@ Environment:
   DATABASE_URL   use this Postgres; without it an embedded Postgres runs with data in DATA_DIR
   DATA_DIR       where the embedded Postgres and nginx keep their files (default .data)
   LOAD_BALANCER  auto (default: nginx when installed, else SO_REUSEPORT), nginx or reuseport
-  Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances.
+  AUTHORIZER_URL, NOTIFY_URL  the transfers' authorizer and notifier; when neither is set, the
+                 mock (scripts/lib/mock-services.ts) runs on a free loopback port and serves both
+  WORKERS        notification worker processes (default 1)
+  Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances and the workers.
 `;
 
 async function main(): Promise<void> {
@@ -32,9 +36,13 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
 
   const apiEnv: Record<string, string> = {};
-  for (const name of ['DB_POOL_SIZE', 'DB_BATCHES_IN_FLIGHT', 'DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'BATCH_MAX', 'QUEUE_MAX', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'MIGRATE_ON_START']) {
+  for (const name of API_ENV_NAMES) {
+    if (['DATABASE_URL', 'HOST', 'PORT', 'REUSE_PORT'].includes(name)) continue; // the stack's own
     if (env[name] !== undefined) apiEnv[name] = env[name]!;
   }
+  const mockServices = env.AUTHORIZER_URL === undefined && env.NOTIFY_URL === undefined;
+  const workers = Number(env.WORKERS ?? 1);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new Error(`WORKERS must be an integer from 0 to 16, got ${env.WORKERS}`);
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   let limits: ComposeLimits | undefined;
   if (process.argv.includes('--limits') || env.LIMITS === '1' || env.LIMITS === 'true') {
@@ -51,6 +59,8 @@ async function main(): Promise<void> {
     dataDir,
     loadBalancer,
     apiEnv,
+    mockServices,
+    workers,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(limits ? { wrapCommand: limits.wrapCommand, postgresSettings: limits.runtime.postgresSettings } : {}),
   }).catch(async (error: unknown) => {
@@ -59,6 +69,8 @@ async function main(): Promise<void> {
   });
   log(`load balancer: ${stack.loadBalancer === 'nginx' ? 'nginx (round-robin)' : 'none found: the two instances share the port through SO_REUSEPORT'}`);
   log(`instances: ${stack.instances.map((i) => `${i.name} pid ${i.pid} port ${i.port}`).join(', ')}`);
+  if (stack.mockUrl) log(`mock authorizer/notifier: ${stack.mockUrl} (AUTHORIZER_URL and NOTIFY_URL were not set)`);
+  if (stack.workers.length > 0) log(`workers: ${stack.workers.map((w) => `${w.name} pid ${w.pid}`).join(', ')}`);
   log(`ready: ${stack.url}  (Ctrl-C stops everything)`);
 
   let stopping = false;
@@ -77,7 +89,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // An instance dying on its own is reported, not hidden.
-  for (const instance of stack.instances) {
+  for (const instance of [...stack.instances, ...stack.workers]) {
     void instance.exited.then((code) => {
       if (!stopping) log(`${instance.name} exited with code ${code}`);
     });
