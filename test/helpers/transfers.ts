@@ -86,3 +86,24 @@ export interface MockReceived {
 export async function mockReceived(mockUrl: string): Promise<MockReceived> {
   return (await (await fetch(`${mockUrl}/_received`)).json()) as MockReceived;
 }
+
+/** Runs fn(0..count-1) with at most `limit` in flight; the results in index order. */
+export async function inParallel<T>(count: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await fn(i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** The sum of every user account's balance, and the lowest one (from the database). */
+export async function userBalances(pool: { query: (text: string) => Promise<{ rows: any[] }> }): Promise<{ sum: number; min: number; count: number }> {
+  const { rows } = await pool.query('SELECT coalesce(sum(c.saldo), 0)::bigint AS sum, coalesce(min(c.saldo), 0)::bigint AS min, count(*)::int AS count FROM clientes c JOIN users u ON u.id = c.id');
+  return { sum: Number(rows[0].sum), min: Number(rows[0].min), count: rows[0].count };
+}
