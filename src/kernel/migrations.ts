@@ -53,10 +53,11 @@ export interface MigrationReport {
   baselineAdopted: boolean;
 }
 
-export async function readExpectedSchema(migrationsDir: URL = MIGRATIONS_DIR, functionsDir: URL | undefined = FUNCTIONS_DIR): Promise<ExpectedSchema> {
+/** `functionsDir` null: no function files (an explicit undefined would take the default). */
+export async function readExpectedSchema(migrationsDir: URL = MIGRATIONS_DIR, functionsDir: URL | null = FUNCTIONS_DIR): Promise<ExpectedSchema> {
   const migrations = await readSqlFiles(migrationsDir, '');
   const functions: SqlFile[] = [];
-  if (functionsDir !== undefined) {
+  if (functionsDir !== null) {
     for (const entry of (await readdir(functionsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).sort(byName)) {
       functions.push(...(await readSqlFiles(new URL(`${entry.name}/`, functionsDir), `${entry.name}/`)));
     }
