@@ -35,3 +35,21 @@ test('every invalid value is reported at once', () => {
 test('more batches in flight than pool connections is refused', () => {
   assert.throws(() => loadConfig({ DATABASE_URL, DB_POOL_SIZE: '2', DB_BATCHES_IN_FLIGHT: '3' }), /DB_BATCHES_IN_FLIGHT \(3\) cannot exceed DB_POOL_SIZE \(2\)/);
 });
+
+test('the transfers settings have documented defaults: no authorizer, notifier or admin token unless set', () => {
+  const t = loadConfig({ DATABASE_URL }).transfers;
+  assert.deepEqual(
+    [t.authorizerUrl, t.notifyUrl, t.adminToken, t.authorizerTimeoutMs, t.authorizerConnections, t.notifyMaxAttempts, t.tokenTtlS, t.loginMaxFailures, t.loginWindowS, t.passwordScryptLogN],
+    [undefined, undefined, undefined, 2000, 16, 10, 3600, 5, 60, 15],
+  );
+  assert.deepEqual(loadConfig({ DATABASE_URL }).modules, ['ledger', 'transfers']);
+  assert.ok(Object.isFrozen(t));
+});
+
+test('invalid transfers settings are refused with messages naming them', () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL, AUTHORIZER_URL: 'ftp://x', NOTIFY_URL: 'not a url', ADMIN_TOKEN: 'short', NOTIFY_MAX_ATTEMPTS: '0', PASSWORD_SCRYPT_LOG_N: '30' }),
+    (error: Error) => ['AUTHORIZER_URL must be an http', 'NOTIFY_URL must be an http', 'ADMIN_TOKEN must be at least 16', 'NOTIFY_MAX_ATTEMPTS', 'PASSWORD_SCRYPT_LOG_N'].every((text) => error.message.includes(text)),
+  );
+  assert.throws(() => loadConfig({ DATABASE_URL, NOTIFY_BACKOFF_BASE_MS: '5000', NOTIFY_BACKOFF_MAX_MS: '1000' }), /NOTIFY_BACKOFF_BASE_MS \(5000\) cannot exceed NOTIFY_BACKOFF_MAX_MS \(1000\)/);
+});
