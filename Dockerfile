@@ -11,6 +11,18 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json
+# The mock authorizer/notifier of docker-compose.product.yml (plain node:http, no dependency).
+COPY scripts/lib/mock-services.ts ./scripts/lib/
+RUN npx tsc --outDir dist/mock --module nodenext --moduleResolution nodenext --target es2022 --types node --skipLibCheck scripts/lib/mock-services.ts
+
+# The mock's image (docker-compose.product.yml builds it with target: mock).
+FROM node:20-bookworm-slim AS mock
+WORKDIR /app
+COPY --from=build /app/dist/mock/mock-services.js ./
+RUN echo '{"type":"module"}' > package.json
+USER node
+EXPOSE 8090
+CMD ["node", "mock-services.js", "8090"]
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

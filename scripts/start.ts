@@ -20,7 +20,10 @@ Environment:
   DATABASE_URL   use this Postgres; without it an embedded Postgres runs with data in DATA_DIR
   DATA_DIR       where the embedded Postgres and nginx keep their files (default .data)
   LOAD_BALANCER  auto (default: nginx when installed, else SO_REUSEPORT), nginx or reuseport
-  Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances.
+  AUTHORIZER_URL, NOTIFY_URL  the transfers' authorizer and notifier; when neither is set, the
+                 mock (scripts/lib/mock-services.ts) runs on a free loopback port and serves both
+  WORKERS        notification worker processes (default 1)
+  Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances and the workers.
 `;
 
 async function main(): Promise<void> {
@@ -35,6 +38,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
 
   const apiEnv = apiSettingsFrom(env);
+  const mockServices = env.AUTHORIZER_URL === undefined && env.NOTIFY_URL === undefined;
+  const workers = Number(env.WORKERS ?? 1);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new Error(`WORKERS must be an integer from 0 to 16, got ${env.WORKERS}`);
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   let limits: ComposeLimits | undefined;
   if (flags.limits || env.LIMITS === '1' || env.LIMITS === 'true') {
@@ -51,6 +57,8 @@ async function main(): Promise<void> {
     dataDir,
     loadBalancer,
     apiEnv,
+    mockServices,
+    workers,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(limits ? { wrapCommand: limits.wrapCommand, postgresSettings: limits.runtime.postgresSettings } : {}),
   }).catch(async (error: unknown) => {
@@ -59,6 +67,8 @@ async function main(): Promise<void> {
   });
   log(`load balancer: ${stack.loadBalancer === 'nginx' ? 'nginx (round-robin)' : 'none found: the two instances share the port through SO_REUSEPORT'}`);
   log(`instances: ${stack.instances.map((i) => `${i.name} pid ${i.pid} port ${i.port}`).join(', ')}`);
+  if (stack.mockUrl) log(`mock authorizer/notifier: ${stack.mockUrl} (AUTHORIZER_URL and NOTIFY_URL were not set)`);
+  if (stack.workers.length > 0) log(`workers: ${stack.workers.map((w) => `${w.name} pid ${w.pid}`).join(', ')}`);
   log(`ready: ${stack.url}  (Ctrl-C stops everything)`);
 
   let stopping = false;
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // An instance dying on its own is reported, not hidden.
-  for (const instance of stack.instances) {
+  for (const instance of [...stack.instances, ...stack.workers]) {
     void instance.exited.then((code) => {
       if (!stopping) log(`${instance.name} exited with code ${code}`);
     });

@@ -21,11 +21,27 @@ export const API_ENV_NAMES = [
   'PIX_STREAM_LEASE_S',
   'PIX_POLL_WAIT_MS',
   'PIX_MAX_STREAMS',
+  // transfers
+  'AUTHORIZER_URL',
+  'AUTHORIZER_TIMEOUT_MS',
+  'AUTHORIZER_CONNECTIONS',
+  'NOTIFY_URL',
+  'NOTIFY_TIMEOUT_MS',
+  'NOTIFY_MAX_ATTEMPTS',
+  'NOTIFY_BACKOFF_BASE_MS',
+  'NOTIFY_BACKOFF_MAX_MS',
+  'NOTIFY_CONCURRENCY',
+  'NOTIFY_POLL_MS',
+  'ADMIN_TOKEN',
+  'TOKEN_TTL_S',
+  'LOGIN_MAX_FAILURES',
+  'LOGIN_WINDOW_S',
+  'PASSWORD_SCRYPT_LOG_N',
 ] as const;
 export type ApiEnvName = (typeof API_ENV_NAMES)[number];
 
 /** The business modules an instance can run (operations is always on). */
-export const MODULE_NAMES = ['ledger', 'pix'] as const;
+export const MODULE_NAMES = ['ledger', 'transfers', 'pix'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export interface Config {
@@ -80,6 +96,37 @@ export interface Config {
   readonly pixPollWaitMs: number;
   /** pix: open streams per ISPB (part E: 6); the next start gets 429. */
   readonly pixMaxStreams: number;
+  readonly transfers: TransfersConfig;
+}
+
+/** The transfers module's settings (users, tokens, POST /transfer) and its worker's. */
+export interface TransfersConfig {
+  /** GET here before a transfer takes any lock; unset: POST /transfer answers 503. */
+  readonly authorizerUrl: string | undefined;
+  /** The whole authorizer exchange (connect, headers, body) must finish within this; else 503. */
+  readonly authorizerTimeoutMs: number;
+  /** Connections kept to the authorizer (a bounded pool: more requests wait for one). */
+  readonly authorizerConnections: number;
+  /** The worker POSTs each notification here; unset: the worker refuses to start. */
+  readonly notifyUrl: string | undefined;
+  readonly notifyTimeoutMs: number;
+  /** Attempts of one notification before it is dead (listed, counted, re-queued by an admin). */
+  readonly notifyMaxAttempts: number;
+  /** Backoff of attempt n: min(max, base * 2^(n-1)) times a random factor in [0.5, 1). */
+  readonly notifyBackoffBaseMs: number;
+  readonly notifyBackoffMaxMs: number;
+  /** Deliveries in flight at once per worker (also its connections to the notifier). */
+  readonly notifyConcurrency: number;
+  /** How often an idle worker looks for due notifications. */
+  readonly notifyPollMs: number;
+  /** Bearer token of the /admin routes; unset: they answer 403. */
+  readonly adminToken: string | undefined;
+  readonly tokenTtlS: number;
+  /** Failed logins of one e-mail within LOGIN_WINDOW_S beyond which it gets 429 until the window ends. */
+  readonly loginMaxFailures: number;
+  readonly loginWindowS: number;
+  /** scrypt cost N = 2^PASSWORD_SCRYPT_LOG_N, with r = 8 and p = 1 (src/transfers/password.ts). */
+  readonly passwordScryptLogN: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -110,6 +157,28 @@ export function loadConfig(env: Env = process.env): Config {
     if (raw === 'false' || raw === '0') return false;
     problems.push(`${name} must be true, false, 1 or 0, got "${raw}"`);
     return fallback;
+  };
+
+  const httpUrl = (name: ApiEnvName): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined || raw === '') return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      problems.push(`${name} must be an http:// or https:// URL, got "${raw}"`);
+      return undefined;
+    }
+    return raw;
+  };
+  const adminToken = (): string | undefined => {
+    const raw = read('ADMIN_TOKEN');
+    if (raw === undefined || raw === '') return undefined;
+    if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) problems.push('ADMIN_TOKEN must be at least 16 printable ASCII characters without spaces');
+    return raw;
   };
 
   const databaseUrl = read('DATABASE_URL') ?? '';
@@ -147,7 +216,27 @@ export function loadConfig(env: Env = process.env): Config {
     pixStreamLeaseS: int('PIX_STREAM_LEASE_S', 60, 1, 86400),
     pixPollWaitMs: int('PIX_POLL_WAIT_MS', 8000, 100, 25000),
     pixMaxStreams: int('PIX_MAX_STREAMS', 6, 1, 1000),
+    transfers: Object.freeze({
+      authorizerUrl: httpUrl('AUTHORIZER_URL'),
+      authorizerTimeoutMs: int('AUTHORIZER_TIMEOUT_MS', 2000, 10, 60000),
+      authorizerConnections: int('AUTHORIZER_CONNECTIONS', 16, 1, 1024),
+      notifyUrl: httpUrl('NOTIFY_URL'),
+      notifyTimeoutMs: int('NOTIFY_TIMEOUT_MS', 2000, 10, 60000),
+      notifyMaxAttempts: int('NOTIFY_MAX_ATTEMPTS', 10, 1, 1000),
+      notifyBackoffBaseMs: int('NOTIFY_BACKOFF_BASE_MS', 1000, 1, 3600000),
+      notifyBackoffMaxMs: int('NOTIFY_BACKOFF_MAX_MS', 600000, 1, 86400000),
+      notifyConcurrency: int('NOTIFY_CONCURRENCY', 64, 1, 1024),
+      notifyPollMs: int('NOTIFY_POLL_MS', 200, 10, 60000),
+      adminToken: adminToken(),
+      tokenTtlS: int('TOKEN_TTL_S', 3600, 1, 31536000),
+      loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      loginWindowS: int('LOGIN_WINDOW_S', 60, 1, 86400),
+      passwordScryptLogN: int('PASSWORD_SCRYPT_LOG_N', 15, 10, 20),
+    }),
   };
+  if (config.transfers.notifyBackoffBaseMs > config.transfers.notifyBackoffMaxMs) {
+    problems.push(`NOTIFY_BACKOFF_BASE_MS (${config.transfers.notifyBackoffBaseMs}) cannot exceed NOTIFY_BACKOFF_MAX_MS (${config.transfers.notifyBackoffMaxMs})`);
+  }
   if (config.dbBatchesInFlight > config.dbPoolSize) {
     problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
   }

@@ -6,9 +6,11 @@ import type { Module, ModuleContext, ModuleFactory } from './kernel/module.js';
 import { createLedgerModule } from './ledger/module.js';
 import { createOperationsModule } from './operations/module.js';
 import { createPixModule } from './pix/module.js';
+import { createTransfersModule } from './transfers/module.js';
 
 const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
   ledger: createLedgerModule,
+  transfers: createTransfersModule,
   pix: createPixModule,
 };
 

@@ -10,6 +10,8 @@ import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
 
 export const API_MAIN = new URL('../../src/main.js', import.meta.url);
+export const WORKER_MAIN = new URL('../../src/worker.js', import.meta.url);
+export const MOCK_MAIN = new URL('./mock-services.js', import.meta.url);
 
 export type LoadBalancer = 'nginx' | 'reuseport';
 
@@ -44,6 +46,13 @@ export interface StackOptions {
   ) => { command: string; args: string[]; switchesUser?: boolean };
   /** Extra `-c name=value` settings of the embedded Postgres (e.g. compose's, under --limits). */
   postgresSettings?: Record<string, string | number>;
+  /** Worker processes (src/worker.ts) delivering notifications; none by default. */
+  workers?: number;
+  /**
+   * Run the mock authorizer/notifier (scripts/lib/mock-services.ts) and point AUTHORIZER_URL and
+   * NOTIFY_URL at it, unless apiEnv sets them.
+   */
+  mockServices?: boolean;
 }
 
 export class ApiInstance {
@@ -56,6 +65,8 @@ export class ApiInstance {
     private readonly env: Record<string, string>,
     private readonly onLog: (source: string, line: string) => void,
     private readonly wrap: StackOptions['wrapCommand'],
+    private readonly script: URL = API_MAIN,
+    private readonly scriptArgs: string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -74,7 +85,7 @@ export class ApiInstance {
   /** Starts the process and resolves once it listens. */
   async start(timeoutMs = 60_000): Promise<void> {
     let command = process.execPath;
-    let args = [path.resolve(new URL(API_MAIN).pathname)];
+    let args = [path.resolve(this.script.pathname), ...this.scriptArgs];
     if (this.wrap) ({ command, args } = this.wrap(this.name, command, args));
     const child = spawn(command, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child = child;
@@ -124,7 +135,24 @@ export class Stack {
     readonly instances: ApiInstance[],
     readonly postgres: PostgresServer | undefined,
     readonly nginx: NginxProcess | undefined,
+    /** The worker processes (empty unless asked for). */
+    readonly workers: ApiInstance[],
+    /** Base URL of the mock authorizer/notifier, when it runs. */
+    readonly mockUrl: string | undefined,
+    private readonly mock: ApiInstance | undefined,
+    /** The environment the instances and workers got (with the mock's URLs). */
+    readonly apiEnv: Record<string, string>,
   ) {}
+
+  /** Starts one more worker process (e.g. to replace one a test killed). */
+  async addWorker(): Promise<ApiInstance> {
+    const worker = new ApiInstance(`worker0${this.workers.length + 1}`, 0, this.apiEnv, this.onLogOf, undefined, WORKER_MAIN);
+    await worker.start();
+    this.workers.push(worker);
+    return worker;
+  }
+
+  private onLogOf: (source: string, line: string) => void = (source, line) => void process.stderr.write(`[${source}] ${line}\n`);
 
   static async start(options: StackOptions): Promise<Stack> {
     const host = options.host ?? '127.0.0.1';
@@ -147,6 +175,20 @@ export class Stack {
         databaseUrl = postgres.url('crebitos');
       }
 
+      let mock: ApiInstance | undefined;
+      let mockUrl: string | undefined;
+      if (options.mockServices) {
+        const mockPort = await freePort(host);
+        mock = new ApiInstance('mock', mockPort, {}, onLog, undefined, MOCK_MAIN, [String(mockPort)]);
+        await mock.start();
+        started.push(mock);
+        mockUrl = `http://${host}:${mockPort}`;
+      }
+      const apiEnv: Record<string, string> = {
+        ...(mockUrl ? { AUTHORIZER_URL: `${mockUrl}/authorize`, NOTIFY_URL: `${mockUrl}/notify` } : {}),
+        ...options.apiEnv,
+      };
+
       const requested = options.loadBalancer ?? 'auto';
       const nginxBinary = requested === 'reuseport' ? undefined : findNginx();
       if (requested === 'nginx' && nginxBinary === undefined) throw new Error('nginx was requested but is not installed');
@@ -161,7 +203,7 @@ export class Stack {
           PORT: String(port),
           REUSE_PORT: loadBalancer === 'reuseport' ? 'true' : 'false',
           DATABASE_URL: databaseUrl,
-          ...options.apiEnv,
+          ...apiEnv,
         };
         instances.push(new ApiInstance(`api0${i}`, port, env, onLog, options.wrapCommand));
       }
@@ -183,17 +225,28 @@ export class Stack {
         await nginx.start();
         started.push(nginx);
       }
-      return new Stack(`http://${host}:${options.port}`, databaseUrl, loadBalancer, instances, postgres, nginx);
+      const workerEnv = { DATABASE_URL: databaseUrl, ...apiEnv };
+      const workers: ApiInstance[] = [];
+      for (let i = 1; i <= (options.workers ?? 0); i++) {
+        const worker = new ApiInstance(`worker0${i}`, 0, workerEnv, onLog, undefined, WORKER_MAIN);
+        await worker.start();
+        started.push(worker);
+        workers.push(worker);
+      }
+      const stack = new Stack(`http://${host}:${options.port}`, databaseUrl, loadBalancer, instances, postgres, nginx, workers, mockUrl, mock, workerEnv);
+      stack.onLogOf = onLog;
+      return stack;
     } catch (error) {
       for (const service of started.reverse()) await service.stop().catch(() => {});
       throw error;
     }
   }
 
-  /** Stops the load balancer, then the instances (draining), then the embedded Postgres. */
+  /** Stops the load balancer, then the instances (draining) and workers, the mock, then the embedded Postgres. */
   async stop(): Promise<void> {
     await this.nginx?.stop();
-    await Promise.all(this.instances.map((instance) => instance.stop('SIGTERM')));
+    await Promise.all([...this.instances, ...this.workers].map((instance) => instance.stop('SIGTERM')));
+    await this.mock?.stop();
     await this.postgres?.stop();
   }
 }

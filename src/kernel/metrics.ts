@@ -133,6 +133,18 @@ export class Metrics {
     });
   }
 
+  /** A gauge read asynchronously at scrape time (e.g. a count from the database); -1 when that read fails. */
+  asyncGauge(name: string, help: string, read: () => Promise<number>): void {
+    new client.Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read().catch(() => -1));
+      },
+    });
+  }
+
   counter(name: string, help: string): client.Counter {
     return new client.Counter({ name, help, registers: [this.registry] });
   }

@@ -11,12 +11,14 @@ export interface OpenApiOperation {
   readonly description?: string;
   readonly parameters?: readonly Readonly<Record<string, unknown>>[];
   readonly requestBody?: Readonly<Record<string, unknown>>;
+  /** Which of SECURITY_SCHEMES the operation accepts; `{}` in the list means "none needed". */
+  readonly security?: readonly Readonly<Record<string, readonly string[]>>[];
   readonly responses: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export type OpenApiDocument = Readonly<Record<string, unknown>> & {
   readonly paths: Readonly<Record<string, Readonly<Record<string, OpenApiOperation & { tags: string[] }>>>>;
-  readonly components: { readonly schemas: Readonly<Record<string, JsonSchema>> };
+  readonly components: { readonly schemas: Readonly<Record<string, JsonSchema>>; readonly securitySchemes?: Readonly<Record<string, JsonSchema>> };
 };
 
 /** What the document needs of a module: its tag, its routes' operations and its schemas. */
@@ -42,6 +44,20 @@ or of a dependency, never the answer to something a client sent.
 Unknown routes answer \`404\`; a known path with another method answers \`405\` with an \`Allow\`
 header. Request bodies are read with a cap (1 KiB on the ledger's routes, answered \`413\`
 without reading the rest).`;
+
+/** The credentials an operation may name in its `security`. */
+const SECURITY_SCHEMES = {
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A user\'s token from POST /auth/token: `Authorization: Bearer <access_token>`. It expires (expires_in) and stops working at once when its user is deleted.',
+  },
+  admin: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The operator\'s token: `Authorization: Bearer <ADMIN_TOKEN>`. With ADMIN_TOKEN unset, the admin routes answer 403.',
+  },
+} as const;
 
 /** A reference to a named schema of components.schemas. */
 export function schemaRef(name: string): { $ref: string } {
@@ -72,6 +88,6 @@ export function buildOpenApiDocument(modules: readonly ApiDescription[]): OpenAp
     info: { title: 'crébitos', version: API_VERSION, description: OVERVIEW, license: { name: 'MIT', identifier: 'MIT' } },
     tags: modules.map((module) => ({ ...module.tag })),
     paths,
-    components: { schemas },
+    components: { schemas, securitySchemes: SECURITY_SCHEMES },
   };
 }

@@ -8,4 +8,6 @@ export interface Responder {
   ok(json: string): void;
   /** The status and body the error table gives this code. */
   fail(code: ErrorCode): void;
+  /** Any status line (e.g. `201 Created`) with a JSON body (empty for 204) and extra headers. */
+  json(status: string, json: string, headers?: readonly (readonly [string, string])[]): void;
 }

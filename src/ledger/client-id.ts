@@ -16,3 +16,22 @@ export function parseClientId(text: string): number | undefined {
   }
   return value <= MAX_INT32 ? value : undefined;
 }
+
+/**
+ * Ids below 1000 are open accounts (the five Rinha clients are 1-5), served without credentials;
+ * user accounts start at 1000. The same bound is is_open_account() in SQL and the users_id_range
+ * constraint (a test keeps them equal).
+ */
+export const FIRST_USER_ACCOUNT_ID = 1000;
+
+export function isOpenAccountId(id: number): boolean {
+  return id < FIRST_USER_ACCOUNT_ID;
+}
+
+/**
+ * The request path's fast test, before parsing: a canonical id of at most 3 digits is below
+ * 1000, so it can only name an open account (or be invalid, which the parser answers 404).
+ */
+export function mayBeOpenAccountText(text: string): boolean {
+  return text.length <= 3;
+}

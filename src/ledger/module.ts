@@ -2,7 +2,9 @@
 // operations (the contract in the project's words), the store and its metrics.
 import { acceptsDeclaredLength, readBody } from '../kernel/body.js';
 import type { Module, ModuleContext } from '../kernel/module.js';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PARAMETER } from '../kernel/idempotency.js';
 import { errorResponse, schemaRef } from '../kernel/openapi.js';
+import { mayBeOpenAccountText } from './client-id.js';
 import { LEDGER_SCHEMAS } from './schemas.js';
 import { PgLedgerStore } from './store.js';
 import { createLedger } from './use-cases.js';
@@ -16,6 +18,9 @@ const CLIENT_ID = {
     'Anything else (`abc`, `-1`, `01`, `1.5`, `99999999999`) is answered 404, as is an id with no client.',
   schema: { type: 'string', pattern: '^[1-9][0-9]{0,9}$', examples: ['1'] },
 } as const;
+
+/** Open accounts need nothing; a user's account needs its owner's token. */
+const OPTIONAL_BEARER: readonly Readonly<Record<string, readonly string[]>>[] = [{}, { bearer: [] }];
 
 const json = (name: string, description: string) => ({ description, content: { 'application/json': { schema: schemaRef(name) } } });
 
@@ -81,17 +86,22 @@ export function createLedgerModule(context: ModuleContext): Module {
           description:
             'Applies one credit or debit atomically: the limit check, the balance update and the statement line are one ' +
             'database call and one commit. Answered only after the commit. A body that is not JSON, or not an object, is 400; ' +
-            'a body over 1 KiB is 413 without being read whole.',
-          parameters: [CLIENT_ID],
+            'a body over 1 KiB is 413 without being read whole. Open accounts (ids below 1000: the five Rinha clients) need no ' +
+            'credentials; a user\'s account (id 1000 and above, see POST /users) is served only with its owner\'s bearer token, ' +
+            'checked in the same SQL statement as the write, and answers 404 to any other caller, exactly as a missing account.',
+          parameters: [CLIENT_ID, IDEMPOTENCY_KEY_PARAMETER],
+          security: OPTIONAL_BEARER,
           requestBody: { required: true, content: { 'application/json': { schema: schemaRef('Transacao') } } },
           responses: {
             200: json('ResultadoTransacao', 'Committed: the limit and the balance after this transaction.'),
             400: errorResponse('The body is not JSON (including invalid UTF-8 or a byte-order mark), or not a JSON object.'),
             404: errorResponse('No such client (or an id that cannot be one).'),
             405: errorResponse('Another method than POST on this path.'),
+            409: errorResponse('A request with the same Idempotency-Key is still running; nothing was done by this one.'),
             413: errorResponse('The body is larger than 1 KiB.'),
             422: errorResponse(
-              'A field breaks its rule (valor, tipo, descricao), the debit would take the balance below -limite, or the credit past 2^53 - 1. Nothing changed.',
+              'A field breaks its rule (valor, tipo, descricao), the debit would take the balance below -limite, or the credit past 2^53 - 1; ' +
+                'or the Idempotency-Key is malformed or was used with another request. Nothing changed.',
             ),
             503: errorResponse('The database is unreachable or the instance is overloaded; the outcome is unknown only if the request was sent before the failure.'),
           },
@@ -99,7 +109,12 @@ export function createLedgerModule(context: ModuleContext): Module {
         handler(res, req, responder) {
           const clientId = req.getParameter(0);
           if (!acceptsDeclaredLength(req.getHeader('content-length'), responder)) return;
-          readBody(res, responder, (body) => ledger.transact(clientId, body, responder));
+          const key = req.getHeader(IDEMPOTENCY_KEY_HEADER);
+          // The Rinha hot path: an open account, no key: natural batching through transact().
+          if (key === '' && mayBeOpenAccountText(clientId)) return readBody(res, responder, (body) => ledger.transact(clientId, body, responder));
+          // Copied now: uWS's HttpRequest is gone once this handler returns.
+          const authorization = req.getHeader('authorization');
+          readBody(res, responder, (body) => ledger.transactAsCaller(clientId, body, authorization, key, responder));
         },
       },
       {
@@ -110,8 +125,10 @@ export function createLedgerModule(context: ModuleContext): Module {
           summary: 'A client\'s statement',
           description:
             'The balance, the time of the query and the 10 newest transactions, newest first, read in one snapshot. No ' +
-            'balance is cached: it reflects every transaction already answered 200, on any instance.',
+            'balance is cached: it reflects every transaction already answered 200, on any instance. A user\'s account is shown ' +
+            'only to its owner\'s bearer token (404 for anyone else).',
           parameters: [CLIENT_ID],
+          security: OPTIONAL_BEARER,
           responses: {
             200: json('Extrato', 'The statement.'),
             404: errorResponse('No such client (or an id that cannot be one).'),
@@ -120,7 +137,9 @@ export function createLedgerModule(context: ModuleContext): Module {
           },
         },
         handler(_res, req, responder) {
-          ledger.statement(req.getParameter(0), responder);
+          const clientId = req.getParameter(0);
+          if (mayBeOpenAccountText(clientId)) return ledger.statement(clientId, responder);
+          ledger.statementAsCaller(clientId, req.getHeader('authorization'), responder);
         },
       },
     ],

@@ -9,8 +9,8 @@ import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
 import type { Statement, StatementEntry } from './schemas.js';
-import { ACCOUNT_STATEMENT, TRANSACT, TRANSACT_BATCH } from './store-sql.js';
-import { PendingTransaction, StoreError, type LedgerStore } from './use-cases.js';
+import { ACCOUNT_STATEMENT, ACCOUNT_STATEMENT_AS_CALLER, TRANSACT, TRANSACT_AS_CALLER, TRANSACT_BATCH } from './store-sql.js';
+import { PendingTransaction, StoreError, type CallerOutcome, type LedgerStore } from './use-cases.js';
 
 export interface BatchingOptions {
   /** Credit/debit calls (transact or transact_batch) in flight at once; at most the pool size. */
@@ -25,9 +25,12 @@ const REFUSAL_CODES: Readonly<Record<string, ErrorCode>> = {
   client_not_found: ErrorCode.ClientNotFound,
   limit_exceeded: ErrorCode.LimitExceeded,
   balance_overflow: ErrorCode.BalanceOverflow,
+  key_in_progress: ErrorCode.IdempotencyKeyInProgress,
+  key_reused: ErrorCode.IdempotencyKeyReused,
 };
 
 type TransactRow = [status: string, saldo: number, limite: number];
+type TransactAsCallerRow = [status: string, saldo: number, limite: number, replayed: boolean];
 type StatementRow = [saldo: number, limite: number, dataExtrato: string, valor: number | null, tipo: string, descricao: string, realizadaEm: string];
 
 export class PgLedgerStore implements LedgerStore {
@@ -66,6 +69,45 @@ export class PgLedgerStore implements LedgerStore {
     return new Promise((resolve, reject) => {
       this.pool.query<StatementRow>(
         { name: 'account_statement', text: ACCOUNT_STATEMENT, values: [clientId], rowMode: 'array' },
+        (error, result) => {
+          if (error) return reject(this.storeError(error));
+          this.markReachable();
+          resolve(result.rows.length === 0 ? null : toStatement(result.rows));
+        },
+      );
+    });
+  }
+
+  /**
+   * A credit/debit that is not on the anonymous fast path: a user's account (its owner's token
+   * is checked in the writing statement) or a request with an Idempotency-Key. One call, no
+   * batching: these are not the Rinha hot path.
+   */
+  async transactAsCaller(transaction: PendingTransaction, tokenHash: Buffer | null, key: string | null, hash: Buffer | null): Promise<CallerOutcome> {
+    let rows: TransactAsCallerRow[];
+    try {
+      rows = (
+        await this.pool.query<TransactAsCallerRow>({
+          name: 'account_transact_as_caller',
+          text: TRANSACT_AS_CALLER,
+          values: [tokenHash, transaction.clientId, transaction.valor, transaction.tipo, transaction.descricao, key, hash],
+          rowMode: 'array',
+        })
+      ).rows;
+    } catch (error) {
+      throw this.storeError(error as Error);
+    }
+    this.markReachable();
+    const [status, saldo, limite, replayed] = rows[0]!;
+    if (status === 'ok') return { code: undefined, saldo, limite, replayed };
+    return { code: REFUSAL_CODES[status] ?? ErrorCode.Internal, saldo, limite, replayed };
+  }
+
+  /** A user's statement, for its owner's token only (checked in the reading query). */
+  statementAsCaller(clientId: number, tokenHash: Buffer): Promise<Statement | null> {
+    return new Promise((resolve, reject) => {
+      this.pool.query<StatementRow>(
+        { name: 'account_statement_as_caller', text: ACCOUNT_STATEMENT_AS_CALLER, values: [tokenHash, clientId], rowMode: 'array' },
         (error, result) => {
           if (error) return reject(this.storeError(error));
           this.markReachable();

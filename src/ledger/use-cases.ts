@@ -1,8 +1,10 @@
 // The crébitos use cases, independent of HTTP and of Postgres. The routes hand in the raw path
 // parameter and body text with a Responder; the store (store.ts) does the atomic work in SQL.
+import { bearerTokenHash } from '../kernel/bearer-token.js';
 import { ErrorCode } from '../kernel/errors.js';
+import { answerError, isValidIdempotencyKey, REPLAYED_HEADERS, requestHash } from '../kernel/idempotency.js';
 import type { Responder } from '../kernel/responder.js';
-import { parseClientId } from './client-id.js';
+import { isOpenAccountId, parseClientId } from './client-id.js';
 import { serializeStatement, serializeTransactionResult, type Statement } from './schemas.js';
 import { parseTransactionBody } from './transaction-body.js';
 
@@ -41,6 +43,18 @@ export interface LedgerStore {
   transact(transaction: PendingTransaction): void;
   /** The client's statement from one snapshot; null when the client does not exist. */
   statement(clientId: number): Promise<Statement | null>;
+  /** A credit/debit checked against the caller's token and/or recorded under an Idempotency-Key. */
+  transactAsCaller(transaction: PendingTransaction, tokenHash: Buffer | null, key: string | null, hash: Buffer | null): Promise<CallerOutcome>;
+  /** The statement of an account the token's user owns (or an open one); null when not visible. */
+  statementAsCaller(clientId: number, tokenHash: Buffer): Promise<Statement | null>;
+}
+
+/** What transactAsCaller decided: applied (code undefined) or refused, and whether it is a replay. */
+export interface CallerOutcome {
+  readonly code: ErrorCode | undefined;
+  readonly saldo: number;
+  readonly limite: number;
+  readonly replayed: boolean;
 }
 
 /** Thrown or rejected by a store when it cannot do the work; carries the code to answer. */
@@ -58,6 +72,12 @@ export class StoreError extends Error {
 export interface Ledger {
   transact(clientIdText: string, body: string, responder: Responder): void;
   statement(clientIdText: string, responder: Responder): void;
+  /**
+   * The credit/debit of any request off the anonymous fast path: a user's account (only with its
+   * owner's token; any other caller gets 404, as for a missing account) or an Idempotency-Key.
+   */
+  transactAsCaller(clientIdText: string, body: string, authorization: string, key: string, responder: Responder): void;
+  statementAsCaller(clientIdText: string, authorization: string, responder: Responder): void;
 }
 
 export function createLedger(store: LedgerStore): Ledger {
@@ -82,6 +102,46 @@ export function createLedger(store: LedgerStore): Ledger {
         (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
       )
       // A throw while answering must not become an unhandled rejection; a responder writes at most once.
+      .catch(() => responder.fail(ErrorCode.Internal));
+    },
+
+    transactAsCaller(clientIdText, body, authorization, key, responder) {
+      const clientId = parseClientId(clientIdText);
+      if (clientId === undefined) return responder.fail(ErrorCode.ClientNotFound);
+      if (key !== '' && !isValidIdempotencyKey(key)) return responder.fail(ErrorCode.InvalidIdempotencyKey);
+      const tokenHash = bearerTokenHash(authorization) ?? null;
+      // Without a token a user's account cannot be served: answered as a missing one, no query.
+      if (tokenHash === null && !isOpenAccountId(clientId)) return responder.fail(ErrorCode.ClientNotFound);
+      const transaction = new PendingTransaction(clientId, responder);
+      const refusal = parseTransactionBody(body, transaction);
+      if (refusal !== undefined) return responder.fail(refusal);
+      const hash = key === '' ? null : requestHash('POST', `/clientes/${clientId}/transacoes`, body);
+      store.transactAsCaller(transaction, tokenHash, key === '' ? null : key, hash).then(
+        (outcome) => {
+          if (outcome.code !== undefined) return answerError(responder, outcome.code, outcome.replayed);
+          transaction.saldo = outcome.saldo;
+          transaction.limite = outcome.limite;
+          if (outcome.replayed) responder.json('200 OK', serializeTransactionResult(transaction), REPLAYED_HEADERS);
+          else responder.ok(serializeTransactionResult(transaction));
+        },
+        (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+      )
+      .catch(() => responder.fail(ErrorCode.Internal));
+    },
+
+    statementAsCaller(clientIdText, authorization, responder) {
+      const clientId = parseClientId(clientIdText);
+      if (clientId === undefined) return responder.fail(ErrorCode.ClientNotFound);
+      if (isOpenAccountId(clientId)) return this.statement(clientIdText, responder);
+      const tokenHash = bearerTokenHash(authorization);
+      if (tokenHash === undefined) return responder.fail(ErrorCode.ClientNotFound);
+      store.statementAsCaller(clientId, tokenHash).then(
+        (statement) => {
+          if (statement === null) responder.fail(ErrorCode.ClientNotFound);
+          else responder.ok(serializeStatement(statement));
+        },
+        (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+      )
       .catch(() => responder.fail(ErrorCode.Internal));
     },
   };

@@ -25,6 +25,10 @@ export interface TestStackOptions {
   loadBalancer?: StackOptions['loadBalancer'];
   /** Use this database instead of a fresh one on the test Postgres (e.g. a Postgres the test owns). */
   databaseUrl?: string;
+  /** Worker processes delivering notifications (none by default). */
+  workers?: number;
+  /** Run the mock authorizer/notifier and point AUTHORIZER_URL/NOTIFY_URL at it. */
+  mockServices?: boolean;
 }
 
 export async function startTestStack(label: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -40,6 +44,8 @@ export async function startTestStack(label: string, options: TestStackOptions = 
       databaseUrl: db.url,
       loadBalancer: options.loadBalancer ?? 'nginx',
       instances: options.instances ?? 2,
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.mockServices !== undefined ? { mockServices: options.mockServices } : {}),
       apiEnv: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '300', ...options.apiEnv },
       onLog: (source, line) => logs.push(`[${source}] ${line}`),
     });

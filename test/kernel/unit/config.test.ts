@@ -66,3 +66,21 @@ test('the pix settings default to part E (60 s lease, 8 s wait, 6 streams) and a
   assert.throws(() => loadConfig({ DATABASE_URL, PIX_POLL_WAIT_MS: '30000' }), /PIX_POLL_WAIT_MS must be an integer from 100 to 25000/);
   assert.throws(() => loadConfig({ DATABASE_URL, PIX_STREAM_LEASE_S: '0', PIX_MAX_STREAMS: 'six' }), (error: Error) => /PIX_STREAM_LEASE_S/.test(error.message) && /PIX_MAX_STREAMS/.test(error.message));
 });
+
+test('the transfers settings have documented defaults: no authorizer, notifier or admin token unless set', () => {
+  const t = loadConfig({ DATABASE_URL }).transfers;
+  assert.deepEqual(
+    [t.authorizerUrl, t.notifyUrl, t.adminToken, t.authorizerTimeoutMs, t.authorizerConnections, t.notifyMaxAttempts, t.tokenTtlS, t.loginMaxFailures, t.loginWindowS, t.passwordScryptLogN],
+    [undefined, undefined, undefined, 2000, 16, 10, 3600, 5, 60, 15],
+  );
+  assert.deepEqual(loadConfig({ DATABASE_URL }).modules, ['ledger', 'transfers', 'pix']);
+  assert.ok(Object.isFrozen(t));
+});
+
+test('invalid transfers settings are refused with messages naming them', () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL, AUTHORIZER_URL: 'ftp://x', NOTIFY_URL: 'not a url', ADMIN_TOKEN: 'short', NOTIFY_MAX_ATTEMPTS: '0', PASSWORD_SCRYPT_LOG_N: '30' }),
+    (error: Error) => ['AUTHORIZER_URL must be an http', 'NOTIFY_URL must be an http', 'ADMIN_TOKEN must be at least 16', 'NOTIFY_MAX_ATTEMPTS', 'PASSWORD_SCRYPT_LOG_N'].every((text) => error.message.includes(text)),
+  );
+  assert.throws(() => loadConfig({ DATABASE_URL, NOTIFY_BACKOFF_BASE_MS: '5000', NOTIFY_BACKOFF_MAX_MS: '1000' }), /NOTIFY_BACKOFF_BASE_MS \(5000\) cannot exceed NOTIFY_BACKOFF_MAX_MS \(1000\)/);
+});

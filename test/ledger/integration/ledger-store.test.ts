@@ -24,7 +24,7 @@ interface StoreAnswer { json?: string; code?: ErrorCode }
 
 function submit(store: PgLedgerStore, clientId: number, valor: number, tipo: string, descricao: string): Promise<StoreAnswer> {
   return new Promise((resolve) => {
-    const responder: Responder = { ok: (json) => resolve({ json }), fail: (code) => resolve({ code }) };
+    const responder: Responder = { ok: (json) => resolve({ json }), fail: (code) => resolve({ code }), json: (_status, json) => resolve({ json }) };
     const transaction = new PendingTransaction(clientId, responder);
     transaction.valor = valor;
     transaction.tipo = tipo;
