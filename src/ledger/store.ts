@@ -10,7 +10,8 @@ import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
 import type { Statement, StatementEntry } from './schemas.js';
 import { ACCOUNT_STATEMENT, ACCOUNT_STATEMENT_AS_CALLER, TRANSACT, TRANSACT_AS_CALLER, TRANSACT_BATCH } from './store-sql.js';
-import { PendingTransaction, StoreError, type CallerOutcome, type LedgerStore } from './use-cases.js';
+import { StoreError } from '../kernel/store-error.js';
+import { PendingTransaction, type CallerOutcome, type LedgerStore } from './use-cases.js';
 
 export interface BatchingOptions {
   /** Credit/debit calls (transact or transact_batch) in flight at once; at most the pool size. */

@@ -7,6 +7,7 @@ import type { Responder } from '../kernel/responder.js';
 import { isOpenAccountId, parseClientId } from './client-id.js';
 import { serializeStatement, serializeTransactionResult, type Statement } from './schemas.js';
 import { parseTransactionBody } from './transaction-body.js';
+import { StoreError } from '../kernel/store-error.js';
 
 /**
  * One credit or debit waiting for the store. It is also the object its serializer reads
@@ -57,17 +58,6 @@ export interface CallerOutcome {
   readonly replayed: boolean;
 }
 
-/** Thrown or rejected by a store when it cannot do the work; carries the code to answer. */
-export class StoreError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
 
 export interface Ledger {
   transact(clientIdText: string, body: string, responder: Responder): void;

@@ -6,7 +6,8 @@ import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
 import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, PULL, RELEASE_PULL, START_STREAM } from './store-sql.js';
-import { StoreError, type PixStore, type PullResult } from './use-cases.js';
+import { StoreError } from '../kernel/store-error.js';
+import { type PixStore, type PullResult } from './use-cases.js';
 
 type PullRow = [status: string, pullNo: number, claimed: number, messages: string | null, acknowledged: number, expired: number];
 

@@ -12,6 +12,7 @@ import { ErrorCode } from '../kernel/errors.js';
 import type { Responder } from '../kernel/responder.js';
 import { formatInterationId, parseInterationId, parseIspb, parseMessageCount } from './path-params.js';
 import { CLOSED_BODY, serializeGenerated } from './schemas.js';
+import { StoreError } from '../kernel/store-error.js';
 
 type Headers = readonly (readonly [string, string])[];
 
@@ -49,16 +50,6 @@ export interface PixStore {
   close(stream: number, ispb: string, seen: number): Promise<number | undefined>;
 }
 
-export class StoreError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
 
 export interface PixOptions {
   /** How long a pull with nothing to deliver waits (part E: 8 s). */

@@ -11,7 +11,8 @@ import { createAuthorizer } from './authorizer.js';
 import { hashPassword } from './password.js';
 import { serializeDeadNotifications, TRANSFERS_SCHEMAS } from './schemas.js';
 import { PgTransfersStore } from './store.js';
-import { createTransfers, StoreError } from './use-cases.js';
+import { StoreError } from '../kernel/store-error.js';
+import { createTransfers } from './use-cases.js';
 
 const json = (name: string, description: string, headers?: Record<string, unknown>) => ({
   description,

@@ -9,7 +9,8 @@ import {
   COUNT_DEAD_NOTIFICATIONS, CREATE_USER, DEAD_NOTIFICATIONS, DELETE_USER, FIND_USER, ISSUE_TOKEN, LOGIN_BEGIN, LOGIN_FAILED,
   REQUEUE_NOTIFICATION, TRANSFER,
 } from './store-sql.js';
-import { StoreError, type KeyedRequest, type LoginState, type Outcome, type TransfersStore } from './use-cases.js';
+import { StoreError } from '../kernel/store-error.js';
+import { type KeyedRequest, type LoginState, type Outcome, type TransfersStore } from './use-cases.js';
 import type { Registration } from './request-bodies.js';
 
 const USER_OUTCOMES: Readonly<Record<string, ErrorCode>> = {

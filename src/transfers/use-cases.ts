@@ -11,6 +11,7 @@ import { hashPassword, verifyPassword } from './password.js';
 import { parseCredentials, parseRegistration, parseTransferRequest, type Registration } from './request-bodies.js';
 import { serializeToken, serializeTransfer, serializeUser, type DeadNotificationView, type TransferView, type UserView } from './schemas.js';
 import { parseUserId } from './user-id.js';
+import { StoreError } from '../kernel/store-error.js';
 
 /** An Idempotency-Key and the request's hash, both null without the header. */
 export interface KeyedRequest {
@@ -44,16 +45,6 @@ export interface TransfersStore {
   requeueNotification(id: string): Promise<boolean>;
 }
 
-export class StoreError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
 
 const CREATED = '201 Created';
 const OK = '200 OK';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../../src/kernel/errors.js';
-import { PixStreams, StoreError, type PixStore, type PullResponder, type PullResult } from '../../../src/pix/use-cases.js';
+import { PixStreams, type PixStore, type PullResponder, type PullResult } from '../../../src/pix/use-cases.js';
+import { StoreError } from '../../../src/kernel/store-error.js';
 import { formatInterationId, parseInterationId, parseIspb, parseMessageCount } from '../../../src/pix/path-params.js';
 
 class RecordingResponder implements PullResponder {
