@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { MixCounter, type Kind } from './workload.js';
 
 // autocannon ships no types; this is the part of its API we use.
-interface AutocannonResult {
+export interface AutocannonResult {
   duration: number;
   errors: number;
   timeouts: number;
@@ -15,7 +15,8 @@ interface AutocannonInstance {
   stop(): void;
 }
 type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+/** autocannon, typed: the one binding the benchmarks share. */
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 export interface LoadResult {
   connections: number;

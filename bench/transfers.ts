@@ -7,38 +7,41 @@
 //    queued, with the notifier failing NOTIFY_FAIL_RATE of its calls (retries included).
 // Usage: npm run bench:transfers [-- --connections 64 --duration 15 --users 200 --workers 2 --fail-rate 0.3]
 // Bounded: a watchdog stops the run after duration + 240 s.
-import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
+import { integerFlag, numberFlag, optionsOrExit, parseFlags, secondsFlag } from '../kit/cli.js';
+import { autocannon, type AutocannonResult } from './load.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
-interface AutocannonResult {
-  duration: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats: Record<string, { count: number }>;
-  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
-}
-type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => unknown;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+const HELP = `Usage: npm run bench:transfers [-- --connections 64 --duration 15 --users 200 --workers 2 --fail-rate 0.3]\n`;
+const flags = optionsOrExit(() => {
+  const values = parseFlags(process.argv.slice(2), {
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    users: { type: 'string' },
+    workers: { type: 'string' },
+    'fail-rate': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  return {
+    connections: integerFlag('connections', values.connections, 64, { min: 1, max: 4096 }),
+    durationS: secondsFlag('duration', values.duration, 15, { min: 1, max: 300 }),
+    users: integerFlag('users', values.users, 200, { min: 2, max: 100_000 }),
+    workers: integerFlag('workers', values.workers, 2, { min: 1, max: 16 }),
+    failRate: numberFlag('fail-rate', values['fail-rate'], 0.3, { min: 0, max: 1 }),
+    help: values.help ?? false,
+  };
+}, HELP);
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
-  return value;
-}
-
-const CONNECTIONS = option('connections', 64);
-const DURATION_S = option('duration', 15);
-const USERS = option('users', 200);
-const WORKERS = option('workers', 2);
-const FAIL_RATE = option('fail-rate', 0.3);
+const CONNECTIONS = flags.connections;
+const DURATION_S = flags.durationS;
+const USERS = flags.users;
+const WORKERS = flags.workers;
+const FAIL_RATE = flags.failRate;
 const START_CENTS = 100_000_000;
 
 function log(message: string): void {
