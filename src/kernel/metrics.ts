@@ -5,8 +5,8 @@
 //
 // Request latencies are kept by hand, in one array of bucket counts per series, and handed to
 // prom-client's registry at scrape time: a labelled prom-client child hashes its labels on every
-// observe (~0.7 us here, beside ~0.02 us for the array increment), and the hot path answers in
-// about 60 us of CPU. The exposition is prom-client's own (test/kernel/unit/metrics.test.ts
+// observe (~0.7 us here, beside 10-12 ns for the array-backed series), and the hot path answers
+// in about 60 us of CPU. The exposition is prom-client's own (test/kernel/unit/metrics.test.ts
 // checks it is the same text a prom-client Histogram writes for the same observations).
 import client from 'prom-client';
 
