@@ -251,7 +251,8 @@ export class Stack {
   }
 }
 
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+/** Creates database `name` on the server at adminUrl unless it exists. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

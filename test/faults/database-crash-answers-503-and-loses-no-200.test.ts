@@ -4,13 +4,9 @@
 // no API process dies; once it is back the same processes serve again; and durability holds:
 // every transaction that got a 200 is in the database exactly once, none that got a 4xx is.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { freePort } from '../../scripts/lib/ports.js';
-import { PostgresServer } from '../../scripts/lib/postgres.js';
+import type { PostgresServer } from '../../scripts/lib/postgres.js';
+import { startOwnedPostgres } from '../helpers/database.js';
 import { assertAnswersMatchLedger, assertAnswersWithinLimits } from '../helpers/accounting.js';
 import { request } from '../helpers/http.js';
 import {
@@ -31,24 +27,18 @@ const CONCURRENCY = 8;
 const DOWN_FOR_MS = 4000;
 const PROMPT_MS = 2000;
 
-let workDir: string;
+let owned: Awaited<ReturnType<typeof startOwnedPostgres>>;
 let postgres: PostgresServer;
 let env: TestStack;
 
 before(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-fault-pg-'));
-  postgres = new PostgresServer({ dataDir: path.join(workDir, 'postgres'), port: await freePort(), password: 'crebitos' });
-  await postgres.start();
-  const admin = new pg.Client({ connectionString: postgres.url() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE crebitos');
-  await admin.end();
-  env = await startTestStack('fault_kill_pg', { databaseUrl: postgres.url('crebitos') });
+  owned = await startOwnedPostgres('fault-pg');
+  postgres = owned.postgres;
+  env = await startTestStack('fault_kill_pg', { databaseUrl: owned.url });
 });
 after(async () => {
   await env?.stop();
-  await postgres?.stop();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await owned?.remove();
 });
 
 test('when Postgres crashes under load the APIs stay up answering 503 promptly, resume by themselves when it is back, and every 200 survives exactly once', async () => {

@@ -3,13 +3,9 @@
 // and restarted. Afterwards every committed transfer's notification reached the notifier at
 // least once, each key always named the same transfer, and no 201 was lost.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { freePort } from '../../scripts/lib/ports.js';
-import { PostgresServer } from '../../scripts/lib/postgres.js';
+import type { PostgresServer } from '../../scripts/lib/postgres.js';
+import { startOwnedPostgres } from '../helpers/database.js';
 import { sleep, waitUntil } from '../helpers/load.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { controlMock, createUser, deposit, inParallel, mockReceived, transfer, type TestUser } from '../helpers/transfers.js';
@@ -17,20 +13,15 @@ import { controlMock, createUser, deposit, inParallel, mockReceived, transfer, t
 const LOAD_MS = 12_000;
 const KILL_WORKER_EVERY_MS = 1500;
 
-let workDir: string;
+let owned: Awaited<ReturnType<typeof startOwnedPostgres>>;
 let postgres: PostgresServer;
 let env: TestStack;
 
 before(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-fault-notify-'));
-  postgres = new PostgresServer({ dataDir: path.join(workDir, 'postgres'), port: await freePort(), password: 'crebitos' });
-  await postgres.start();
-  const admin = new pg.Client({ connectionString: postgres.url() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE crebitos');
-  await admin.end();
+  owned = await startOwnedPostgres('fault-notify');
+  postgres = owned.postgres;
   env = await startTestStack('fault_notify', {
-    databaseUrl: postgres.url('crebitos'),
+    databaseUrl: owned.url,
     mockServices: true,
     workers: 2,
     apiEnv: {
@@ -45,8 +36,7 @@ before(async () => {
 });
 after(async () => {
   await env?.stop();
-  await postgres?.stop();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await owned?.remove();
 });
 
 test('with the notifier failing 50% and hanging 5%, workers killed -9 and Postgres killed, every committed transfer is notified at least once under a stable key', async () => {

@@ -3,36 +3,27 @@
 // re-connects by itself and then every waiting pull looks again, so messages committed while it
 // was down are delivered to the pulls that were already waiting, without a 5xx.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { freePort } from '../../scripts/lib/ports.js';
-import { PostgresServer } from '../../scripts/lib/postgres.js';
+import type { PostgresServer } from '../../scripts/lib/postgres.js';
+import { startOwnedPostgres } from '../helpers/database.js';
 import { request } from '../helpers/http.js';
 import { closeStream, freshIspb, pullPath, startStream } from '../helpers/pix.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
-let workDir: string;
+let owned: Awaited<ReturnType<typeof startOwnedPostgres>>;
 let postgres: PostgresServer;
 let env: TestStack;
 const WAIT_MS = 12_000;
 
 before(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), 'crebitos-fault-pix-pg-'));
-  postgres = new PostgresServer({ dataDir: path.join(workDir, 'postgres'), port: await freePort(), password: 'crebitos' });
-  await postgres.start();
-  const admin = new pg.Client({ connectionString: postgres.url() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE crebitos');
-  await admin.end();
-  env = await startTestStack('fault_pix_kill_pg', { databaseUrl: postgres.url('crebitos'), apiEnv: { PIX_POLL_WAIT_MS: String(WAIT_MS) } });
+  owned = await startOwnedPostgres('fault-pix-pg');
+  postgres = owned.postgres;
+  env = await startTestStack('fault_pix_kill_pg', { databaseUrl: owned.url, apiEnv: { PIX_POLL_WAIT_MS: String(WAIT_MS) } });
 });
 after(async () => {
   await env?.stop();
-  await postgres?.stop();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await owned?.remove();
 });
 
 test('pulls waiting while Postgres crashes and restarts stay open, and deliver the messages committed after the restart, each exactly once', async () => {

@@ -1,6 +1,12 @@
 // A fresh, migrated database per test file, on the Postgres that `npm test` started.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../scripts/lib/ports.js';
+import { PostgresServer } from '../../scripts/lib/postgres.js';
+import { ensureDatabase } from '../../scripts/lib/stack.js';
 import { migrate } from '../../src/kernel/migrations.js';
 
 export interface TestDatabase {
@@ -59,6 +65,25 @@ export async function holdClientRowLock(pool: pg.Pool, clientId: number): Promis
       released = true;
       await lock.query('ROLLBACK');
       lock.release();
+    },
+  };
+}
+
+/**
+ * A Postgres server of the test's own (one it may kill and restart), in a temporary folder, with
+ * a `crebitos` database; `remove()` stops it and deletes the folder.
+ */
+export async function startOwnedPostgres(label: string): Promise<{ postgres: PostgresServer; url: string; remove(): Promise<void> }> {
+  const workDir = await mkdtemp(path.join(tmpdir(), `crebitos-${label}-`));
+  const postgres = new PostgresServer({ dataDir: path.join(workDir, 'postgres'), port: await freePort(), password: 'crebitos' });
+  await postgres.start();
+  await ensureDatabase(postgres.url(), 'crebitos');
+  return {
+    postgres,
+    url: postgres.url('crebitos'),
+    async remove() {
+      await postgres.stop();
+      await rm(workDir, { recursive: true, force: true });
     },
   };
 }
