@@ -14,6 +14,7 @@ import pg from 'pg';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
 import { integerFlag, numberFlag, optionsOrExit, parseFlags, secondsFlag } from '../kit/cli.js';
+import { completeCpf } from '../src/transfers/document.js';
 import { autocannon, type AutocannonResult } from './load.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
@@ -54,15 +55,7 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-function cpf(n: number): string {
-  const d = String(n).padStart(9, '0').split('').map(Number);
-  for (const length of [9, 10]) {
-    let sum = 0;
-    for (let i = 0; i < length; i++) sum += d[i]! * (length + 1 - i);
-    d.push(((sum * 10) % 11) % 10);
-  }
-  return d.join('');
-}
+const cpf = (n: number): string => completeCpf(String(n).padStart(9, '0'));
 
 async function main(): Promise<void> {
   const meta = runMeta();

@@ -2,28 +2,16 @@
 // through the API, and the mock authorizer/notifier's control endpoint.
 import assert from 'node:assert/strict';
 import { request, type JsonResponse } from './http.js';
+import { completeCnpj, completeCpf } from '../../src/transfers/document.js';
 
 /** A valid CPF for n (check digits computed), distinct for distinct n < 10^9. */
 export function cpf(n: number): string {
-  const d = String(n).padStart(9, '0').split('').map(Number);
-  for (const length of [9, 10]) {
-    let sum = 0;
-    for (let i = 0; i < length; i++) sum += d[i]! * (length + 1 - i);
-    d.push(((sum * 10) % 11) % 10);
-  }
-  return d.join('');
+  return completeCpf(String(n).padStart(9, '0'));
 }
 
 /** A valid CNPJ for n. */
 export function cnpj(n: number): string {
-  const d = (String(n).padStart(8, '0') + '0001').split('').map(Number);
-  for (const length of [12, 13]) {
-    let sum = 0;
-    for (let i = 0; i < length; i++) sum += d[length - 1 - i]! * ((i % 8) + 2);
-    const rest = sum % 11;
-    d.push(rest < 2 ? 0 : 11 - rest);
-  }
-  return d.join('');
+  return completeCnpj(String(n).padStart(8, '0') + '0001');
 }
 
 let counter = Math.floor(Math.random() * 1e6) * 100;

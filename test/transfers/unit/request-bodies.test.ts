@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../../src/kernel/errors.js';
-import { parseCnpj, parseCpf } from '../../../src/transfers/document.js';
+import { completeCnpj, completeCpf, parseCnpj, parseCpf } from '../../../src/transfers/document.js';
 import { centsOf, parseRegistration, parseTransferRequest, topLevelValueText } from '../../../src/transfers/request-bodies.js';
 import { cnpj, cpf } from '../../helpers/transfers.js';
 
@@ -60,4 +60,10 @@ test('a registration needs every field valid, and the document of its type', () 
   assert.equal(parseRegistration(JSON.stringify({ ...ok, email: 'a@b' })), ErrorCode.InvalidEmail);
   assert.equal(parseRegistration(JSON.stringify({ ...ok, password: 'x'.repeat(129) })), ErrorCode.InvalidPassword);
   assert.equal(parseRegistration(JSON.stringify({ ...ok, fullName: 5 })), ErrorCode.InvalidFullName);
+});
+
+test('completeCpf and completeCnpj append the check digits of published examples', () => {
+  assert.equal(completeCpf('529982247'), '52998224725');
+  assert.equal(completeCnpj('112223330001'), '11222333000181');
+  assert.equal(parseCnpj('11.222.333/0001-81'), '11222333000181');
 });
