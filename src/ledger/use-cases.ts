@@ -7,7 +7,7 @@ import type { Responder } from '../kernel/responder.js';
 import { isOpenAccountId, parseClientId } from './client-id.js';
 import { serializeStatement, serializeTransactionResult, type Statement } from './schemas.js';
 import { parseTransactionBody } from './transaction-body.js';
-import { StoreError } from '../kernel/store-error.js';
+import { errorCodeOf } from '../kernel/store-error.js';
 
 /**
  * One credit or debit waiting for the store. It is also the object its serializer reads
@@ -89,7 +89,7 @@ export function createLedger(store: LedgerStore): Ledger {
           if (statement === null) responder.fail(ErrorCode.ClientNotFound);
           else responder.ok(serializeStatement(statement));
         },
-        (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+        (error: unknown) => responder.fail(errorCodeOf(error)),
       )
       // A throw while answering must not become an unhandled rejection; a responder writes at most once.
       .catch(() => responder.fail(ErrorCode.Internal));
@@ -114,7 +114,7 @@ export function createLedger(store: LedgerStore): Ledger {
           if (outcome.replayed) responder.json('200 OK', serializeTransactionResult(transaction), REPLAYED_HEADERS);
           else responder.ok(serializeTransactionResult(transaction));
         },
-        (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+        (error: unknown) => responder.fail(errorCodeOf(error)),
       )
       .catch(() => responder.fail(ErrorCode.Internal));
     },
@@ -130,7 +130,7 @@ export function createLedger(store: LedgerStore): Ledger {
           if (statement === null) responder.fail(ErrorCode.ClientNotFound);
           else responder.ok(serializeStatement(statement));
         },
-        (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+        (error: unknown) => responder.fail(errorCodeOf(error)),
       )
       .catch(() => responder.fail(ErrorCode.Internal));
     },

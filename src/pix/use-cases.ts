@@ -12,7 +12,7 @@ import { ErrorCode } from '../kernel/errors.js';
 import type { Responder } from '../kernel/responder.js';
 import { formatInterationId, parseInterationId, parseIspb, parseMessageCount } from './path-params.js';
 import { CLOSED_BODY, serializeGenerated } from './schemas.js';
-import { StoreError } from '../kernel/store-error.js';
+import { errorCodeOf } from '../kernel/store-error.js';
 
 type Headers = readonly (readonly [string, string])[];
 
@@ -126,7 +126,7 @@ export class PixStreams {
     if (count === undefined) return responder.fail(ErrorCode.InvalidMessageCount);
     this.store.generate(ispb, count).then(
       (created) => responder.json(CREATED, serializeGenerated({ criadas: created })),
-      (error: unknown) => responder.fail(codeOf(error)),
+      (error: unknown) => responder.fail(errorCodeOf(error)),
     );
   }
 
@@ -139,7 +139,7 @@ export class PixStreams {
         if (responder.finished) return; // gone before its first pull: the lease frees the slot
         this.begin(new Poll(ispb, stream, 0, isMultipart(accept), responder));
       },
-      (error: unknown) => responder.fail(codeOf(error)),
+      (error: unknown) => responder.fail(errorCodeOf(error)),
     );
   }
 
@@ -162,7 +162,7 @@ export class PixStreams {
         this.events.acknowledged(acknowledged);
         responder.ok(CLOSED_BODY);
       },
-      (error: unknown) => responder.fail(codeOf(error)),
+      (error: unknown) => responder.fail(errorCodeOf(error)),
     );
   }
 
@@ -262,7 +262,7 @@ export class PixStreams {
     if (poll.pullNo < 0 || poll.responder.finished) {
       // The pull's first claim: nothing was acknowledged nor claimed; the collector may retry.
       this.remove(poll);
-      return poll.responder.fail(codeOf(error));
+      return poll.responder.fail(errorCodeOf(error));
     }
     // A wake-up's claim: keep waiting (the LISTEN connection's return wakes it again).
     if (poll.due) this.answerEmpty(poll);
@@ -295,8 +295,4 @@ function isMultipart(accept: string): boolean {
 
 function pullNext(ispb: string, stream: number, pullNo: number): string {
   return `/api/pix/${ispb}/stream/${formatInterationId(stream, pullNo)}`;
-}
-
-function codeOf(error: unknown): ErrorCode {
-  return error instanceof StoreError ? error.code : ErrorCode.Internal;
 }

@@ -11,7 +11,7 @@ import { createAuthorizer } from './authorizer.js';
 import { hashPassword } from './password.js';
 import { serializeDeadNotifications, TRANSFERS_SCHEMAS } from './schemas.js';
 import { PgTransfersStore } from './store.js';
-import { StoreError } from '../kernel/store-error.js';
+import { errorCodeOf } from '../kernel/store-error.js';
 import { createTransfers } from './use-cases.js';
 
 const json = (name: string, description: string, headers?: Record<string, unknown>) => ({
@@ -236,7 +236,7 @@ export function createTransfersModule(context: ModuleContext): Module {
           if (refusal !== undefined) return responder.fail(refusal);
           store.deadNotifications().then(
             (notifications) => responder.ok(serializeDeadNotifications({ notifications })),
-            (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+            (error: unknown) => responder.fail(errorCodeOf(error)),
           );
         },
       },
@@ -264,7 +264,7 @@ export function createTransfersModule(context: ModuleContext): Module {
           if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return responder.fail(ErrorCode.NotificationNotFound);
           store.requeueNotification(id).then(
             (found) => (found ? responder.json('204 No Content', '') : responder.fail(ErrorCode.NotificationNotFound)),
-            (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal),
+            (error: unknown) => responder.fail(errorCodeOf(error)),
           );
         },
       },

@@ -11,7 +11,7 @@ import { hashPassword, verifyPassword } from './password.js';
 import { parseCredentials, parseRegistration, parseTransferRequest, type Registration } from './request-bodies.js';
 import { serializeToken, serializeTransfer, serializeUser, type DeadNotificationView, type TransferView, type UserView } from './schemas.js';
 import { parseUserId } from './user-id.js';
-import { StoreError } from '../kernel/store-error.js';
+import { errorCodeOf } from '../kernel/store-error.js';
 
 /** An Idempotency-Key and the request's hash, both null without the header. */
 export interface KeyedRequest {
@@ -74,7 +74,7 @@ export function createTransfers(store: TransfersStore, authorizer: Authorizer, c
     if (outcome.code !== undefined) return answerError(responder, outcome.code, outcome.replayed);
     responder.json(status, serialize(outcome.value as T), outcome.replayed ? REPLAYED_HEADERS : NO_HEADERS);
   };
-  const failed = (responder: Responder) => (error: unknown) => responder.fail(error instanceof StoreError ? error.code : ErrorCode.Internal);
+  const failed = (responder: Responder) => (error: unknown) => responder.fail(errorCodeOf(error));
 
   return {
     register(body, key, responder) {
