@@ -32,6 +32,7 @@ export const API_ENV_NAMES = [
   'NOTIFY_BACKOFF_MAX_MS',
   'NOTIFY_CONCURRENCY',
   'NOTIFY_POLL_MS',
+  'TRANSFER_CALLS_IN_FLIGHT',
   'ADMIN_TOKEN',
   'TOKEN_TTL_S',
   'LOGIN_MAX_FAILURES',
@@ -119,6 +120,11 @@ export interface TransfersConfig {
   readonly notifyConcurrency: number;
   /** How often an idle worker looks for due notifications. */
   readonly notifyPollMs: number;
+  /**
+   * Transfer calls (transfer or transfer_batch) in flight at once per instance; more transfers
+   * wait and go together in the next call (BATCH_MAX most, QUEUE_MAX waiting).
+   */
+  readonly callsInFlight: number;
   /** Bearer token of the /admin routes; unset: they answer 403. */
   readonly adminToken: string | undefined;
   readonly tokenTtlS: number;
@@ -227,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
       notifyBackoffMaxMs: int('NOTIFY_BACKOFF_MAX_MS', 600000, 1, 86400000),
       notifyConcurrency: int('NOTIFY_CONCURRENCY', 64, 1, 1024),
       notifyPollMs: int('NOTIFY_POLL_MS', 200, 10, 60000),
+      callsInFlight: int('TRANSFER_CALLS_IN_FLIGHT', 2, 1, 100),
       adminToken: adminToken(),
       tokenTtlS: int('TOKEN_TTL_S', 3600, 1, 31536000),
       loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 1, 1000),
@@ -236,6 +243,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (config.transfers.notifyBackoffBaseMs > config.transfers.notifyBackoffMaxMs) {
     problems.push(`NOTIFY_BACKOFF_BASE_MS (${config.transfers.notifyBackoffBaseMs}) cannot exceed NOTIFY_BACKOFF_MAX_MS (${config.transfers.notifyBackoffMaxMs})`);
+  }
+  if (config.transfers.callsInFlight > config.dbPoolSize) {
+    problems.push(`TRANSFER_CALLS_IN_FLIGHT (${config.transfers.callsInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
   }
   if (config.dbBatchesInFlight > config.dbPoolSize) {
     problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);

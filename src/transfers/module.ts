@@ -46,8 +46,10 @@ users only receive. The account is served by \`/clientes/{id}/transacoes\` and
 **A transfer** asks the authorizer first (no lock held), then ONE database transaction locks
 both accounts in id order, checks the payer, writes both balances, both statement lines
 (\`descricao\` names the counterpart: \`>1001\` to 1001, \`<1000\` from 1000), the transfer and the
-payee's notification. A \`201\` is committed; a \`4xx\` moved nothing; a \`5xx\` moved nothing unless
-the database died after the commit, which a retry with the same Idempotency-Key answers.
+payee's notification (under load, many transfers share one transaction and one commit, each
+with its own outcome). A \`201\` is committed; a \`4xx\` moved nothing; a \`5xx\` moved nothing unless
+the database died after the commit, which a retry with the same Idempotency-Key answers, also
+while the authorizer refuses or is down (the stored answer is looked up first).
 
 **Notifications** are delivered after the commit by the worker process, at least once, from the
 durable queue written in the transfer's transaction: \`POST NOTIFY_URL\` with the transfer and
@@ -60,7 +62,17 @@ and re-queued by \`POST /admin/notifications/{id}/requeue\`.`,
 export function createTransfersModule(context: ModuleContext): Module {
   const { config, metrics, pool } = context;
   const settings = config.transfers;
-  const store = new PgTransfersStore(pool);
+  const callSize = metrics.histogram(
+    'crebitos_transfers_call_transfers',
+    'Transfers per database call: 1 through transfer(), more through transfer_batch() (natural batching).',
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 1000],
+  );
+  const store = new PgTransfersStore(
+    pool,
+    { callsInFlight: settings.callsInFlight, batchMax: config.batchMax, queueMax: config.queueMax },
+    (size) => callSize.observe(size),
+  );
+  metrics.gauge('crebitos_transfers_pending_transfers', 'Transfers accepted by the store and not answered yet (queued or in a call).', () => store.pending);
   const authorizer = createAuthorizer(settings.authorizerUrl, settings.authorizerTimeoutMs, settings.authorizerConnections);
   // The hash an unknown e-mail's login is checked against, so that it costs a real scrypt.
   const dummyHash = hashPassword('no user has this password', settings.passwordScryptLogN);
@@ -78,6 +90,7 @@ export function createTransfersModule(context: ModuleContext): Module {
     name: 'transfers',
     tag: TAG,
     schemas: TRANSFERS_SCHEMAS,
+    pending: () => store.pending,
     routes: [
       {
         method: 'post',

@@ -1,5 +1,10 @@
 // The transfers module's store on Postgres: one named (prepared) statement per operation, each a
-// call of one SQL function that does the atomic work and returns a typed outcome.
+// call of one SQL function that does the atomic work and returns a typed outcome. Transfers are
+// batched naturally, as the ledger's credits and debits are: while `callsInFlight` transfer calls
+// are running, new transfers wait in a queue, and the next call takes all of them (up to
+// batchMax) in ONE transfer_batch call: one round trip and one commit for many transfers. At low
+// load a transfer goes out at once, alone, through transfer(). Each is answered only after the
+// commit that contains it.
 import type pg from 'pg';
 import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
@@ -7,7 +12,7 @@ import { log } from '../kernel/log.js';
 import type { DeadNotificationView, TransferView, UserView } from './schemas.js';
 import {
   COUNT_DEAD_NOTIFICATIONS, CREATE_USER, DEAD_NOTIFICATIONS, DELETE_USER, FIND_USER, ISSUE_TOKEN, LOGIN_BEGIN, LOGIN_FAILED,
-  REQUEUE_NOTIFICATION, TRANSFER,
+  REQUEUE_NOTIFICATION, TRANSFER, TRANSFER_BATCH, TRANSFER_REPLAY,
 } from './store-sql.js';
 import { StoreError } from '../kernel/store-error.js';
 import { type KeyedRequest, type LoginState, type Outcome, type TransfersStore } from './use-cases.js';
@@ -34,6 +39,28 @@ const TRANSFER_OUTCOMES: Readonly<Record<string, ErrorCode>> = {
   key_reused: ErrorCode.IdempotencyKeyReused,
 };
 
+export interface TransferBatching {
+  /** Transfer calls (transfer or transfer_batch) in flight at once per instance. */
+  readonly callsInFlight: number;
+  /** Most transfers in one call. */
+  readonly batchMax: number;
+  /** Waiting transfers beyond which new ones are refused with 503 at once. */
+  readonly queueMax: number;
+}
+
+type TransferRow = [status: string, id: number, payer: number, payee: number, value: number, createdAt: string, replayed: boolean];
+type ReplayRow = [state: string, status: string | null, id: number | null, payer: number | null, payee: number | null, value: number | null, createdAt: string | null];
+
+interface PendingTransfer {
+  readonly tokenHash: Buffer;
+  readonly payer: number;
+  readonly payee: number;
+  readonly cents: number;
+  readonly request: KeyedRequest;
+  readonly resolve: (outcome: Outcome<TransferView>) => void;
+  readonly reject: (error: StoreError) => void;
+}
+
 interface UserRow {
   status: string;
   id: number | null;
@@ -47,8 +74,20 @@ interface UserRow {
 
 export class PgTransfersStore implements TransfersStore {
   private reachable = true;
+  private readonly queue: PendingTransfer[] = [];
+  private inFlight = 0;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly batching: TransferBatching,
+    /** Told the size of every transfer call sent (1 for transfer, n for transfer_batch). */
+    private readonly onCall: (size: number) => void = () => {},
+  ) {}
+
+  /** Transfers accepted but not answered yet (queued or in a call). */
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
 
   async createUser(user: Registration, passwordHash: string, request: KeyedRequest): Promise<Outcome<UserView>> {
     const row = await this.one<UserRow>('create_user', CREATE_USER, [user.fullName, user.document, user.email, passwordHash, user.kind, request.key, request.hash]);
@@ -78,11 +117,20 @@ export class PgTransfersStore implements TransfersStore {
     return (await this.one<{ issue_token: boolean }>('issue_token', ISSUE_TOKEN, [userId, tokenHash, ttlS, email])).issue_token;
   }
 
-  async transfer(tokenHash: Buffer, payer: number, payee: number, cents: number, request: KeyedRequest): Promise<Outcome<TransferView>> {
-    const row = await this.one<{ status: string; id: number; payer: number; payee: number; value: number; created_at: string; replayed: boolean }>(
-      'transfer', TRANSFER, [tokenHash, payer, payee, cents, request.key, request.hash]);
-    if (row.status !== 'ok') return { code: TRANSFER_OUTCOMES[row.status] ?? ErrorCode.Internal, value: undefined, replayed: row.replayed };
-    return { code: undefined, value: { id: row.id, payer: row.payer, payee: row.payee, value: row.value / 100, createdAt: row.created_at }, replayed: row.replayed };
+  transfer(tokenHash: Buffer, payer: number, payee: number, cents: number, request: KeyedRequest): Promise<Outcome<TransferView>> {
+    return new Promise((resolve, reject) => {
+      const transfer: PendingTransfer = { tokenHash, payer, payee, cents, request, resolve, reject };
+      if (this.inFlight < this.batching.callsInFlight) this.sendTransfers([transfer]);
+      else if (this.queue.length < this.batching.queueMax) this.queue.push(transfer);
+      else reject(new StoreError(ErrorCode.Overloaded, 'too many transfers waiting for the database'));
+    });
+  }
+
+  async transferReplay(tokenHash: Buffer, request: KeyedRequest): Promise<Outcome<TransferView> | undefined> {
+    const row = (await this.all<ReplayRow>('transfer_replay', TRANSFER_REPLAY, [tokenHash, request.key, request.hash], 'array'))[0]!;
+    if (row[0] === 'mismatch') return { code: ErrorCode.IdempotencyKeyReused, value: undefined, replayed: false };
+    if (row[0] !== 'replay') return undefined;
+    return transferOutcome([row[1]!, row[2]!, row[3]!, row[4]!, row[5]!, row[6]!, true]);
   }
 
   async deadNotifications(): Promise<DeadNotificationView[]> {
@@ -98,13 +146,64 @@ export class PgTransfersStore implements TransfersStore {
     return (await this.one<{ requeue_notification: boolean }>('requeue_notification', REQUEUE_NOTIFICATION, [id])).requeue_notification;
   }
 
+  private sendTransfers(batch: PendingTransfer[]): void {
+    this.inFlight++;
+    const size = batch.length;
+    this.onCall(size);
+    const call = size === 1 ? this.single(batch[0]!) : this.batch(batch);
+    call.then(
+      (rows) => {
+        for (let i = 0; i < size; i++) batch[i]!.resolve(transferOutcome(rows[i]!));
+      },
+      (error: StoreError) => {
+        // One item's fault (an error no outcome covers) must not fail the others: the batch
+        // rolled back as a whole, so each goes again alone and only the faulty one fails.
+        if (size === 1 || error.code === ErrorCode.DatabaseUnavailable) {
+          for (let i = 0; i < size; i++) batch[i]!.reject(error);
+          return;
+        }
+        for (const transfer of batch) this.single(transfer).then((rows) => transfer.resolve(transferOutcome(rows[0]!)), transfer.reject);
+      },
+    ).finally(() => {
+      this.inFlight--;
+      while (this.queue.length > 0 && this.inFlight < this.batching.callsInFlight) this.sendTransfers(this.queue.splice(0, this.batching.batchMax));
+    });
+  }
+
+  private single(t: PendingTransfer): Promise<TransferRow[]> {
+    return this.all<TransferRow>('transfer', TRANSFER, [t.tokenHash, t.payer, t.payee, t.cents, t.request.key, t.request.hash], 'array');
+  }
+
+  private batch(batch: PendingTransfer[]): Promise<TransferRow[]> {
+    const size = batch.length;
+    const tokenHashes = new Array<Buffer>(size);
+    const payers = new Array<number>(size);
+    const payees = new Array<number>(size);
+    const values = new Array<number>(size);
+    const keys = new Array<string | null>(size);
+    const hashes = new Array<Buffer | null>(size);
+    for (let i = 0; i < size; i++) {
+      const t = batch[i]!;
+      tokenHashes[i] = t.tokenHash;
+      payers[i] = t.payer;
+      payees[i] = t.payee;
+      values[i] = t.cents;
+      keys[i] = t.request.key;
+      hashes[i] = t.request.hash;
+    }
+    return this.all<TransferRow>('transfer_batch', TRANSFER_BATCH, [tokenHashes, payers, payees, values, keys, hashes], 'array');
+  }
+
   private async one<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T> {
     return (await this.all<T>(name, text, values))[0]!;
   }
 
-  private async all<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T[]> {
+  private async all<T extends pg.QueryResultRow | unknown[]>(name: string, text: string, values: unknown[], rowMode?: 'array'): Promise<T[]> {
     try {
-      const result = await this.pool.query<T>({ name, text, values });
+      // rowMode 'array' (the transfer calls): rows as arrays, no object per row.
+      const result = (rowMode === undefined
+        ? await this.pool.query({ name, text, values })
+        : await this.pool.query({ name, text, values, rowMode })) as unknown as pg.QueryResult<T>;
       if (!this.reachable) {
         this.reachable = true;
         log.info('database reachable again');
@@ -121,6 +220,12 @@ export class PgTransfersStore implements TransfersStore {
       throw new StoreError(code, (error as Error).message, { cause: error });
     }
   }
+}
+
+function transferOutcome(row: TransferRow): Outcome<TransferView> {
+  const [status, id, payer, payee, value, createdAt, replayed] = row;
+  if (status !== 'ok') return { code: TRANSFER_OUTCOMES[status] ?? ErrorCode.Internal, value: undefined, replayed };
+  return { code: undefined, value: { id, payer, payee, value: value / 100, createdAt }, replayed };
 }
 
 function userOutcome(row: UserRow, replayed: boolean): Outcome<UserView> {

@@ -41,6 +41,8 @@ export interface TransfersStore {
   loginFailed(email: string, windowS: number): Promise<void>;
   issueToken(userId: number, tokenHash: Buffer, ttlS: number, email: string): Promise<boolean>;
   transfer(tokenHash: Buffer, payer: number, payee: number, cents: number, request: KeyedRequest): Promise<Outcome<TransferView>>;
+  /** The stored answer of a keyed transfer (undefined when none), without doing anything. */
+  transferReplay(tokenHash: Buffer, request: KeyedRequest): Promise<Outcome<TransferView> | undefined>;
   deadNotifications(): Promise<DeadNotificationView[]>;
   requeueNotification(id: string): Promise<boolean>;
 }
@@ -136,11 +138,18 @@ export function createTransfers(store: TransfersStore, authorizer: Authorizer, c
       authorizer
         .authorize()
         .then((decision) => {
-          if (decision === 'refused') return responder.fail(ErrorCode.TransferRefused);
-          if (decision === 'unavailable') return responder.fail(ErrorCode.AuthorizerUnavailable);
+          if (decision === 'allowed') {
+            return store
+              .transfer(tokenHash, transfer.payer, transfer.payee, transfer.cents, request)
+              .then((outcome) => answer(responder, outcome, CREATED, serializeTransfer), failed(responder));
+          }
+          const verdict = decision === 'refused' ? ErrorCode.TransferRefused : ErrorCode.AuthorizerUnavailable;
+          if (request.key === null) return responder.fail(verdict);
+          // A retry of a transfer that already happened gets its first answer, whatever the
+          // authorizer says today (refused, or down: the retry is most likely during an outage).
           return store
-            .transfer(tokenHash, transfer.payer, transfer.payee, transfer.cents, request)
-            .then((outcome) => answer(responder, outcome, CREATED, serializeTransfer), failed(responder));
+            .transferReplay(tokenHash, request)
+            .then((stored) => (stored === undefined ? responder.fail(verdict) : answer(responder, stored, CREATED, serializeTransfer)), failed(responder));
         })
         .catch(failed(responder));
     },

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { postTransaction, request } from '../../helpers/http.js';
 import { installContract, OpenApiContract } from '../../helpers/openapi-contract.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
-import { balance, cpf, createUser, deposit, transfer } from '../../helpers/transfers.js';
+import { balance, controlMock, cpf, createUser, deposit, transfer } from '../../helpers/transfers.js';
 
 let env: TestStack;
 before(async () => {
@@ -45,6 +45,32 @@ test('the same key with a different request is 422 and does nothing', async () =
   assert.equal(other.status, 422);
   assert.match(other.json.erro, /Idempotency-Key/);
   assert.equal(await balance(env.url, payee), 100);
+});
+
+test('a keyed retry of a transfer that happened replays its 201 while the authorizer is down or refusing; a new key gets the authorizer\'s verdict', async () => {
+  const payer = await createUser(env.url);
+  const payee = await createUser(env.url);
+  await deposit(env.url, payer, 1000);
+  const body = { value: 1, payer: payer.id, payee: payee.id };
+  const first = await transfer(env.url, payer, body, key('k-outage'));
+  assert.equal(first.status, 201);
+  const mock = env.stack.mockUrl!;
+  try {
+    const outages = [[{ failRate: 1, denyRate: 0 }, 503], [{ failRate: 0, denyRate: 1 }, 403]] as const;
+    for (const [behaviour, verdict] of outages) {
+      await controlMock(mock, { authorize: behaviour });
+      const retry = await transfer(env.url, payer, body, key('k-outage'));
+      assert.equal(retry.status, 201, retry.text);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(retry.json, first.json);
+      assert.equal((await transfer(env.url, payer, body, key(`k-new-${verdict}`))).status, verdict);
+      assert.equal((await transfer(env.url, payer, { ...body, value: 2 }, key('k-outage'))).status, 422, 'another request with the key');
+      assert.equal((await transfer(env.url, payer, body)).status, verdict, 'without a key');
+    }
+  } finally {
+    await controlMock(mock, { authorize: { failRate: 0, denyRate: 0 } });
+  }
+  assert.equal(await balance(env.url, payee), 100, 'moved once');
 });
 
 test('a key is scoped to its caller: two users may use the same key', async () => {
