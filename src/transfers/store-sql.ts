@@ -9,7 +9,7 @@ export const LOGIN_FAILED = 'SELECT login_failed($1, $2)';
 export const ISSUE_TOKEN = 'SELECT issue_token($1, $2, $3, $4)';
 export const TRANSFER = 'SELECT status, id, payer, payee, value, created_at, replayed FROM transfer($1, $2, $3, $4, $5, $6)';
 export const TRANSFER_BATCH =
-  'SELECT status, id, payer, payee, value, created_at, replayed FROM transfer_batch($1::bytea[], $2::int[], $3::int[], $4::int[], $5::text[], $6::bytea[])';
+  'SELECT status, id, payer, payee, value, created_at, replayed FROM transfer_batch($1::bytea[], $2::int[], $3::int[], $4::int[])';
 export const TRANSFER_REPLAY = 'SELECT state, status, id, payer, payee, value, created_at FROM transfer_replay($1, $2, $3)';
 export const DEAD_NOTIFICATIONS = `SELECT n.id, n.transfer_id, t.payee, n.attempts, n.last_error,
   to_char(n.dead_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS dead_at

@@ -4,7 +4,9 @@
 // are running, new transfers wait in a queue, and the next call takes all of them (up to
 // batchMax) in ONE transfer_batch call: one round trip and one commit for many transfers. At low
 // load a transfer goes out at once, alone, through transfer(). Each is answered only after the
-// commit that contains it.
+// commit that contains it. A transfer with an Idempotency-Key always goes alone through
+// transfer() (which owns the key's rules), outside the queue: keys are the retry path, not the
+// hot one.
 import type pg from 'pg';
 import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
@@ -120,7 +122,8 @@ export class PgTransfersStore implements TransfersStore {
   transfer(tokenHash: Buffer, payer: number, payee: number, cents: number, request: KeyedRequest): Promise<Outcome<TransferView>> {
     return new Promise((resolve, reject) => {
       const transfer: PendingTransfer = { tokenHash, payer, payee, cents, request, resolve, reject };
-      if (this.inFlight < this.batching.callsInFlight) this.sendTransfers([transfer]);
+      if (request.key !== null) this.single(transfer).then((rows) => resolve(transferOutcome(rows[0]!)), reject);
+      else if (this.inFlight < this.batching.callsInFlight) this.sendTransfers([transfer]);
       else if (this.queue.length < this.batching.queueMax) this.queue.push(transfer);
       else reject(new StoreError(ErrorCode.Overloaded, 'too many transfers waiting for the database'));
     });
@@ -180,18 +183,14 @@ export class PgTransfersStore implements TransfersStore {
     const payers = new Array<number>(size);
     const payees = new Array<number>(size);
     const values = new Array<number>(size);
-    const keys = new Array<string | null>(size);
-    const hashes = new Array<Buffer | null>(size);
     for (let i = 0; i < size; i++) {
       const t = batch[i]!;
       tokenHashes[i] = t.tokenHash;
       payers[i] = t.payer;
       payees[i] = t.payee;
       values[i] = t.cents;
-      keys[i] = t.request.key;
-      hashes[i] = t.request.hash;
     }
-    return this.all<TransferRow>('transfer_batch', TRANSFER_BATCH, [tokenHashes, payers, payees, values, keys, hashes], 'array');
+    return this.all<TransferRow>('transfer_batch', TRANSFER_BATCH, [tokenHashes, payers, payees, values], 'array');
   }
 
   private async one<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T> {

@@ -1,7 +1,8 @@
 // transfer_batch (natural batching of POST /transfer) and transfer_replay on real Postgres: a
-// batch is transfer() item by item in one transaction, each item seeing the ones before it; two
-// batches over the same accounts in opposite orders never deadlock; a stored answer is found
-// without doing anything.
+// batch gives each item transfer()'s outcome (the same inputs sent one by one through transfer()
+// on a twin set of accounts end in the same balances and lines), each item seeing the ones before
+// it; two batches over the same accounts in opposite orders never deadlock; a stored answer is
+// found without doing anything.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -19,17 +20,10 @@ async function user(id: number, cents: number, kind = 'common'): Promise<void> {
   await db.pool.query("INSERT INTO tokens (hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')", [token(id), id]);
 }
 
-interface Item { from: number; to: number; cents: number; as?: number; key?: string; request?: string }
+interface Item { from: number; to: number; cents: number; as?: number }
 
 function batch(items: Item[]) {
-  return [
-    items.map((i) => token(i.as ?? i.from)),
-    items.map((i) => i.from),
-    items.map((i) => i.to),
-    items.map((i) => i.cents),
-    items.map((i) => i.key ?? null),
-    items.map((i) => (i.key === undefined ? null : hash(i.request ?? 'r'))),
-  ];
+  return [items.map((i) => token(i.as ?? i.from)), items.map((i) => i.from), items.map((i) => i.to), items.map((i) => i.cents)];
 }
 
 async function saldos(...ids: number[]): Promise<number[]> {
@@ -63,19 +57,50 @@ test('a batch applies its transfers in order with transfer()\'s outcomes, one ro
   assert.deepEqual(moved[0], { transfers: 3, notifications: 3 });
 });
 
-test('the same key twice in one batch moves once: the second item replays the first', async () => {
-  const { rows } = await db.pool.query(TRANSFER_BATCH, batch([
-    { from: 6004, to: 6001, cents: 5, key: 'same' }, // merchant: refused, and the refusal is stored
-    { from: 6004, to: 6001, cents: 5, key: 'same' },
-    { from: 6001, to: 6002, cents: 5, key: 'k-twice' },
-    { from: 6001, to: 6002, cents: 5, key: 'k-twice' },
-    { from: 6001, to: 6002, cents: 6, key: 'k-twice', request: 'other' },
-  ]));
-  assert.deepEqual(rows.map((r) => [r.status, r.replayed]), [
-    ['payer_is_merchant', false], ['payer_is_merchant', true], ['ok', false], ['ok', true], ['key_reused', false],
-  ]);
-  assert.equal(rows[3].id, rows[2].id);
-  assert.deepEqual(await saldos(6001, 6002, 6004), [15, 5, 130], '6001 -> 6002 moved 5 once; the merchant nothing');
+test('a batch and the same transfers one by one through transfer() give the same outcomes, balances, statement lines and notifications', async () => {
+  // Twin accounts: 7001..7004 take the batch, 8001..8004 the same items through transfer().
+  const start = [300, 0, 40, 0];
+  for (const [k, cents] of start.entries()) {
+    await user(7001 + k, cents, k === 3 ? 'merchant' : 'common');
+    await user(8001 + k, cents, k === 3 ? 'merchant' : 'common');
+  }
+  await db.pool.query('UPDATE tokens SET revoked_at = now() WHERE user_id IN (7003, 8003)');
+  const items = (base: number): Item[] => [
+    { from: base + 1, to: base + 2, cents: 100 },
+    { from: base + 3, to: base + 1, cents: 10 },              // revoked token
+    { from: base + 2, to: base + 4, cents: 60 },
+    { from: base + 1, to: base + 9, cents: 1 },               // no such payee
+    { from: base + 1, to: base + 2, cents: 250 },             // insufficient: 200 left
+    { from: base + 2, to: base + 1, cents: 40 },
+    { from: base + 1, to: base + 2, cents: 1, as: base + 2 }, // the payee's token
+  ];
+  const batched = (await db.pool.query(TRANSFER_BATCH, batch(items(7000)))).rows;
+  const single: string[] = [];
+  for (const item of items(8000)) {
+    single.push((await db.pool.query('SELECT status FROM transfer($1, $2, $3, $4, NULL, NULL)', [token(item.as ?? item.from), item.from, item.to, item.cents])).rows[0].status);
+  }
+  assert.deepEqual(batched.map((r) => r.status), single);
+  assert.deepEqual(single, ['ok', 'unauthenticated', 'ok', 'payee_not_found', 'insufficient_balance', 'ok', 'token_not_payer']);
+  assert.deepEqual(await saldos(7001, 7002, 7003, 7004), await saldos(8001, 8002, 8003, 8004));
+  const lines = async (base: number) =>
+    (await db.pool.query(
+      "SELECT cliente_id - $1 AS account, seq, tipo, valor, regexp_replace(descricao, '[0-9]+', '') AS d FROM transacoes WHERE cliente_id BETWEEN $1 + 1 AND $1 + 4 ORDER BY 1, 2",
+      [base],
+    )).rows;
+  assert.deepEqual(await lines(7000), await lines(8000));
+  const { rows: [ok] } = await db.pool.query(
+    'SELECT count(*)::int AS transfers, count(n.id)::int AS notified, count(DISTINCT t.id)::int AS distinct_ids FROM transfers t LEFT JOIN notifications n ON n.transfer_id = t.id WHERE t.payer BETWEEN 7001 AND 7004');
+  assert.deepEqual(ok, { transfers: 3, notified: 3, distinct_ids: 3 });
+  assert.deepEqual(batched.filter((r) => r.status === 'ok').map((r) => [r.payer, r.payee, r.value]), [[7001, 7002, 100], [7002, 7004, 60], [7002, 7001, 40]]);
+  assert.ok(batched.every((r) => r.replayed === false));
+});
+
+test('a refused item leaves no row and does not stop the items after it', async () => {
+  const before = (await db.pool.query('SELECT count(*)::int AS n FROM transfers')).rows[0].n;
+  const { rows } = await db.pool.query(TRANSFER_BATCH, batch([{ from: 6002, to: 6001, cents: 1_000_000 }, { from: 6003, to: 6001, cents: 0 + 1 }]));
+  assert.equal(rows[0].status, 'insufficient_balance');
+  assert.equal(rows[0].id, null);
+  assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM transfers')).rows[0].n, before + (rows[1].status === 'ok' ? 1 : 0));
 });
 
 test('two batches over the same accounts in opposite orders on two connections both commit: no deadlock', async () => {
@@ -99,12 +124,13 @@ test('two batches over the same accounts in opposite orders on two connections b
 
 test('arrays of different lengths are the caller\'s bug: SQLSTATE 22023, nothing written', async () => {
   const args = batch([{ from: 6001, to: 6002, cents: 1 }]);
-  args[3] = [1, 2];
-  await assert.rejects(db.pool.query(TRANSFER_BATCH, args), { code: '22023' });
+  await assert.rejects(db.pool.query(TRANSFER_BATCH, [args[0], args[1], args[2], [1, 2]]), { code: '22023' });
+  await assert.rejects(db.pool.query(TRANSFER_BATCH, batch([{ from: 6001, to: 6001, cents: 1 }])), { code: '22023' });
+  await assert.rejects(db.pool.query(TRANSFER_BATCH, batch([{ from: 6001, to: 6002, cents: 0 }])), { code: '22023' });
 });
 
 test('transfer_replay finds a keyed transfer\'s first answer without moving anything; none for an unknown key or token; mismatch for another request', async () => {
-  const { rows: [first] } = await db.pool.query(TRANSFER_BATCH, batch([{ from: 6001, to: 6002, cents: 3, key: 'k-replay' }]));
+  const { rows: [first] } = await db.pool.query('SELECT id, created_at FROM transfer($1, 6001, 6002, 3, $2, $3)', [token(6001), 'k-replay', hash('r')]);
   const before = await saldos(6001, 6002);
   const replay = async (id: number, key: string, request = 'r') => (await db.pool.query(TRANSFER_REPLAY, [token(id), key, hash(request)])).rows[0];
   const found = await replay(6001, 'k-replay');
