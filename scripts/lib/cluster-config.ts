@@ -5,16 +5,16 @@
 /**
  * Patroni's timing (seconds). Patroni's defaults (ttl 30, loop_wait 10, retry_timeout 10) give a
  * 20-30 s write outage when the primary's machine is lost: the leader key must expire first.
- * - ttl 6: the leader key lives 6 s after the primary's last renewal; a lost primary is replaced
- *   5-6 s after it stopped renewing. etcd's own election timeout (1 s) is well below it.
+ * - ttl 5: the leader key lives 5 s after the primary's last renewal; a lost primary is replaced
+ *   4-5 s after it stopped renewing. etcd's own election timeout (1 s) is well below it.
  * - loop_wait 1: each Patroni renews its key / checks the cluster every second.
  * - retry_timeout 2: a primary that cannot reach etcd (or Postgres) for 2 s demotes itself, so
  *   it never keeps accepting writes after its key could have expired (loop_wait + 2 x
- *   retry_timeout <= ttl, Patroni's rule for a safe demotion).
+ *   retry_timeout <= ttl, Patroni's rule for a safe demotion: 1 + 2 x 2 = 5).
  * Shorter would fail over on a hiccup of a loaded, shared machine; the measured outages are in
  * bench/RESULTS.md.
  */
-export const PATRONI_TIMING = { ttl: 6, loopWait: 1, retryTimeout: 2 } as const;
+export const PATRONI_TIMING = { ttl: 5, loopWait: 1, retryTimeout: 2 } as const;
 
 /**
  * HAProxy's checks of each member's Patroni REST API (GET /primary: 200 only on the leader).
@@ -82,6 +82,10 @@ export function patroniConfig(input: PatroniConfigInput): object {
             wal_keep_size: '256MB',
             hot_standby: 'on',
             wal_log_hints: 'on',
+            // A replica whose primary vanished retries streaming this often (default 5 s): after a
+            // promotion the remaining replica reaches the new primary within 0.5 s, and with
+            // strict synchronous mode commits wait for exactly that.
+            wal_retrieve_retry_interval: '500ms',
             // The house's durability, stated rather than assumed.
             fsync: 'on',
             synchronous_commit: 'on',
