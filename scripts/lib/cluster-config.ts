@@ -74,7 +74,11 @@ export function patroniConfig(input: PatroniConfigInput): object {
         synchronous_node_count: 1,
         postgresql: {
           use_pg_rewind: true,
-          use_slots: true,
+          // No replication slots: after a promotion the new primary has none for the others
+          // until its next loop, and a replica asking for its slot is refused and retries, while
+          // strict synchronous mode holds every commit until a replica streams. wal_keep_size
+          // keeps the WAL a briefly lagging replica needs; one further behind is cloned again.
+          use_slots: false,
           parameters: {
             max_connections: 200,
             max_wal_senders: 10,

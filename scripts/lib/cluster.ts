@@ -23,6 +23,14 @@ import { freePort } from './ports.js';
 
 export { missingClusterBinaries };
 
+/**
+ * What the API instances get over the cluster: a call that certainly did not run (no primary
+ * for a moment, a shutting-down or read-only node) is retried for up to 3 s before its 503, so
+ * a planned switchover (about 1-2 s without a primary) fails no request; a lost primary (about
+ * 7 s) still gets 503s, each within 3 s.
+ */
+export const CLUSTER_API_ENV: Readonly<Record<string, string>> = { DB_FAILOVER_WAIT_MS: '3000' };
+
 export interface ClusterOptions {
   /** Holds every member's data and logs. Kept: a restart on the same folder keeps the ledger. */
   workDir: string;
@@ -218,11 +226,15 @@ export class PostgresCluster {
         }
         members.push(new PatroniMember(input.name, input.ports, dir, configFile, identity, restartDelayMs, log));
       }
-      // The first member bootstraps; the others clone it with pg_basebackup once it leads.
-      members[0]!.start();
-      started.push(members[0]!);
-      await waitFor('a leader', () => primaryOf(members).then((m) => m !== undefined), 60_000);
-      for (const member of members.slice(1)) {
+      // A new cluster: the first member bootstraps, the others clone it with pg_basebackup once
+      // it leads. An existing one: all at once (only the last synchronous standby or leader may lead).
+      const existing = members.some((member) => existsSync(path.join(member.dataDir, 'PG_VERSION')));
+      if (!existing) {
+        members[0]!.start();
+        started.push(members[0]!);
+        await waitFor('a leader', () => primaryOf(members).then((m) => m !== undefined), 60_000);
+      }
+      for (const member of existing ? members : members.slice(1)) {
         member.start();
         started.push(member);
       }
@@ -297,22 +309,78 @@ export class PostgresCluster {
   }
 
   /**
-   * A planned switchover through Patroni's REST API: the leader hands over to its synchronous
-   * standby (the only one guaranteed to hold every commit). Resolves with the new leader's name.
+   * A planned switchover: the leader hands over to its synchronous standby (the only one sure to
+   * hold every commit) through Patroni's REST API. Patroni stops the old primary with a fast
+   * shutdown, which cuts the transactions in flight, and one waiting for its synchronous standby
+   * dies with an unknown outcome. So first the primary is drained: new transactions become
+   * read-only (refused with 25006 before doing anything, which the API retries for
+   * DB_FAILOVER_WAIT_MS), those in flight finish (at most drainMs), and only then Patroni
+   * switches. The setting is removed again from the old primary, which by then is a replica.
+   * Resolves with the new leader's name.
    */
-  async switchover(): Promise<string> {
+  async switchover(drainMs = 1000): Promise<string> {
     const members = await this.state();
     const leader = members.find((m) => m.role === 'leader');
     const candidate = members.find((m) => m.role === 'sync_standby');
     if (!leader || !candidate) throw new Error(`no leader and synchronous standby to switch over: ${JSON.stringify(members)}`);
-    const response = await fetch(`${this.member(leader.name).restUrl}/switchover`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ leader: leader.name, candidate: candidate.name }),
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`switchover refused: ${response.status} ${text}`);
+    const old = this.member(leader.name);
+    await this.drainWrites(old, drainMs);
+    try {
+      const response = await fetch(`${old.restUrl}/switchover`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ leader: leader.name, candidate: candidate.name }),
+      });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`switchover refused: ${response.status} ${text}`);
+    } finally {
+      await this.undrain(old);
+    }
     return candidate.name;
+  }
+
+  /** New transactions on the member become read-only; waits until none writing is left (at most drainMs). */
+  private async drainWrites(member: PatroniMember, drainMs: number): Promise<void> {
+    const client = new pg.Client({ connectionString: this.memberUrl(member), connectionTimeoutMillis: 2000 });
+    await client.connect();
+    try {
+      await client.query('ALTER SYSTEM SET default_transaction_read_only = on');
+      await client.query('SELECT pg_reload_conf()');
+      const deadline = Date.now() + drainMs;
+      while (Date.now() < deadline) {
+        const { rows } = await client.query(
+          "SELECT count(*)::int AS writing FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle' AND backend_xid IS NOT NULL",
+        );
+        if (rows[0].writing === 0) break;
+        await sleep(10);
+      }
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  /** Removes the drain's setting (the member may be restarting as a replica: retried up to 60 s). */
+  private async undrain(member: PatroniMember): Promise<void> {
+    let lastError = '';
+    const done = await pollUntil(
+      async () => {
+        const client = new pg.Client({ connectionString: this.memberUrl(member), connectionTimeoutMillis: 1000 });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+          await client.query('ALTER SYSTEM RESET default_transaction_read_only');
+          await client.query('SELECT pg_reload_conf()');
+          return true;
+        } catch (error) {
+          lastError = (error as Error).message;
+          return false;
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    if (!done) throw new Error(`could not reset default_transaction_read_only on ${member.name}: ${lastError}`);
   }
 
   /** Stops everything: Patroni members (each stops its Postgres), HAProxy, then etcd. */

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { missingClusterBinaries, PostgresCluster } from '../../scripts/lib/cluster.js';
+import { CLUSTER_API_ENV, missingClusterBinaries, PostgresCluster } from '../../scripts/lib/cluster.js';
 import { ensureDatabase } from '../../scripts/lib/stack.js';
 import { request } from './http.js';
 import { isUnknownOutcome, transactionRequest, uniqueDescricao, type LoadRequest, type RequestOutcome } from './load.js';
@@ -28,7 +28,7 @@ export async function startClusterTestEnv(label: string, instances: number): Pro
   const cluster = await PostgresCluster.start({ workDir, log: (line) => logs.push(line) });
   try {
     await ensureDatabase(cluster.url(), 'crebitos');
-    const env = await startTestStack(label, { databaseUrl: cluster.url('crebitos'), instances });
+    const env = await startTestStack(label, { databaseUrl: cluster.url('crebitos'), instances, apiEnv: { ...CLUSTER_API_ENV } });
     return {
       cluster,
       env,
