@@ -232,7 +232,9 @@ export class PostgresCluster {
       if (!existing) {
         members[0]!.start();
         started.push(members[0]!);
-        await waitFor('a leader', () => primaryOf(members).then((m) => m !== undefined), 60_000);
+        await waitFor('a leader', () => primaryOf(members).then((m) => m !== undefined), 60_000).catch((error: Error) => {
+          throw new Error(`${error.message}; the end of ${members[0]!.name}'s Patroni log:\n${tail(path.join(members[0]!.dir, 'patroni.log'))}`);
+        });
       }
       for (const member of existing ? members : members.slice(1)) {
         member.start();
@@ -388,6 +390,14 @@ export class PostgresCluster {
     await Promise.all(this.members.map((member) => member.stop().catch((error: Error) => this.log(`${member.name}: ${error.message}`))));
     await this.haproxy.stop();
     await Promise.all(this.etcd.map((daemon) => daemon.stop()));
+  }
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
   }
 }
 
