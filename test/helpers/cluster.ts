@@ -9,6 +9,7 @@ import { ensureDatabase } from '../../scripts/lib/stack.js';
 import { request } from './http.js';
 import { isUnknownOutcome, transactionRequest, uniqueDescricao, type LoadRequest, type RequestOutcome } from './load.js';
 import { startTestStack, type TestStack } from './stack.js';
+import type { TestUser } from './transfers.js';
 
 /** Why the cluster tests cannot run here, or false. */
 export function clusterSkipReason(): string | false {
@@ -22,13 +23,18 @@ export interface ClusterTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startClusterTestEnv(label: string, instances: number): Promise<ClusterTestEnv> {
+export async function startClusterTestEnv(label: string, instances: number, options: { mockServices?: boolean; apiEnv?: Record<string, string> } = {}): Promise<ClusterTestEnv> {
   const workDir = await mkdtemp(path.join(tmpdir(), `crebitos-${label}-`));
   const logs: string[] = [];
   const cluster = await PostgresCluster.start({ workDir, log: (line) => logs.push(line) });
   try {
     await ensureDatabase(cluster.url(), 'crebitos');
-    const env = await startTestStack(label, { databaseUrl: cluster.url('crebitos'), instances, apiEnv: { ...CLUSTER_API_ENV } });
+    const env = await startTestStack(label, {
+      databaseUrl: cluster.url('crebitos'),
+      instances,
+      apiEnv: { ...CLUSTER_API_ENV, ...options.apiEnv },
+      ...(options.mockServices ? { mockServices: true } : {}),
+    });
     return {
       cluster,
       env,
@@ -52,6 +58,21 @@ export function mixedRequest(port: number, i: number, keyedEvery = 4, prefix = '
   const request = transactionRequest(port, 1 + (i % 5), 1 + (i % 89), i % 3 === 0 ? 'd' : 'c', uniqueDescricao(i, prefix));
   if (i % keyedEvery === 0) request.headers = { 'idempotency-key': `key-${prefix}${i}` };
   return request;
+}
+
+/** A transfer of R$ 0.01 between two users, always with an Idempotency-Key (transfers are keyed by design here). */
+export function transferRequest(port: number, i: number, payer: TestUser, payee: TestUser): LoadRequest {
+  return {
+    port,
+    method: 'POST',
+    path: '/transfer',
+    body: JSON.stringify({ value: 0.01, payer: payer.id, payee: payee.id }),
+    headers: { ...payer.auth, 'idempotency-key': `transfer-${i}` },
+  };
+}
+
+export function isTransfer(outcome: RequestOutcome): boolean {
+  return outcome.request.path === '/transfer';
 }
 
 export function isKeyed(outcome: RequestOutcome): boolean {
