@@ -25,11 +25,12 @@ export { missingClusterBinaries };
 
 /**
  * What the API instances get over the cluster: a call that certainly did not run (no primary
- * for a moment, a shutting-down or read-only node) is retried for up to 3 s before its 503, so
- * a planned switchover (about 1-2 s without a primary) fails no request; a lost primary (about
- * 7 s) still gets 503s, each within 3 s.
+ * for a moment, a shutting-down or read-only node) is retried for up to 4 s before its 503, so
+ * a planned switchover (about 2.5 s without a primary, plus up to one 1 s connect timeout while
+ * HAProxy has no server) fails no request; during a lost primary's failover (about 5 s) the
+ * requests still get 503s, each within about 4 s.
  */
-export const CLUSTER_API_ENV: Readonly<Record<string, string>> = { DB_FAILOVER_WAIT_MS: '3000' };
+export const CLUSTER_API_ENV: Readonly<Record<string, string>> = { DB_FAILOVER_WAIT_MS: '4000' };
 
 export interface ClusterOptions {
   /** Holds every member's data and logs. Kept: a restart on the same folder keeps the ledger. */
@@ -80,7 +81,7 @@ export class PatroniMember {
     readonly name: string,
     readonly ports: MemberPorts,
     readonly dir: string,
-    configFile: string,
+    private readonly configFile: string,
     identity: Identity | undefined,
     readonly restartDelayMs: number,
     private readonly log: (line: string) => void,
@@ -109,6 +110,26 @@ export class PatroniMember {
   start(): void {
     this.stopping = false;
     this.daemon.start();
+  }
+
+  /**
+   * Sets Patroni's nofailover tag (in its configuration file, then POST /reload) and waits until
+   * its REST API reports it: a member so tagged never runs for leader.
+   */
+  async setNoFailover(value: boolean): Promise<void> {
+    const config = JSON.parse(readFileSync(this.configFile, 'utf8')) as { tags: Record<string, boolean> };
+    config.tags.nofailover = value;
+    await writeFile(this.configFile, JSON.stringify(config, null, 2));
+    const reloaded = await pollUntil(
+      async () => {
+        const response = await fetch(`${this.restUrl}/reload`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+        await response?.arrayBuffer();
+        const status = await getJson(`${this.restUrl}/patroni`);
+        return Boolean(status?.tags?.nofailover) === value;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    if (!reloaded) throw new Error(`${this.name}: Patroni did not take nofailover=${value}`);
   }
 
   /** The postmaster's pid, from its pid file, when it runs. */
@@ -326,6 +347,12 @@ export class PostgresCluster {
     const candidate = members.find((m) => m.role === 'sync_standby');
     if (!leader || !candidate) throw new Error(`no leader and synchronous standby to switch over: ${JSON.stringify(members)}`);
     const old = this.member(leader.name);
+    // The member that is neither leader nor candidate sits out the leader race: otherwise, between
+    // the old leader's release of its key and the candidate taking it, it may ask every member's
+    // REST API whether it is the healthiest, waiting up to 2 s (a fixed timeout in Patroni) on the
+    // demoting one, and only then follow the new primary, which strict synchronous mode makes wait for it.
+    const bystanders = this.members.filter((m) => m.name !== leader.name && m.name !== candidate.name);
+    for (const member of bystanders) await member.setNoFailover(true);
     await this.drainWrites(old, drainMs);
     try {
       const response = await fetch(`${old.restUrl}/switchover`, {
@@ -337,6 +364,7 @@ export class PostgresCluster {
       if (response.status !== 200) throw new Error(`switchover refused: ${response.status} ${text}`);
     } finally {
       await this.undrain(old);
+      for (const member of bystanders) await member.setNoFailover(false);
     }
     return candidate.name;
   }

@@ -48,7 +48,7 @@ test('kill -9 of the primary\'s Patroni and Postgres under load: writes resume o
     maxDurationMs: 90_000,
     pauseMs: 2, // 503s are instant during the outage: do not spin through the budget
     // One request in 7 a transfer (alternating direction), the others credits and debits.
-    next: (i) => (i % 7 === 3 ? transferRequest(env.port, i, users[(i >> 3) % 2]!, users[((i >> 3) + 1) % 2]!) : mixedRequest(env.port, i, 3)),
+    next: (i) => (i % 7 === 3 ? transferRequest(env.port, i, users[(i >> 3) % 2]!, users[((i >> 3) + 1) % 2]!) : mixedRequest(env.port, i, 2)),
   });
   await load.waitForAnswers(300);
   assert.ok(load.outcomes.every((o) => [200, 201, 422].includes(o.status)), `before the kill all is well: ${JSON.stringify(statusCounts(load.outcomes))}`);
