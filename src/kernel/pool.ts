@@ -51,6 +51,11 @@ class FailoverAwarePool extends pg.Pool {
     super(options);
   }
 
+  /** This pool, but its query() answers at once (readiness must say what is true now). */
+  readonly withoutWait: pg.Pool = new Proxy(this, {
+    get: (target, property) => (property === 'query' ? (...args: unknown[]) => (pg.Pool.prototype.query as (...a: unknown[]) => unknown).apply(target, args) : Reflect.get(target, property, target)),
+  });
+
   override connect(...args: any[]): any {
     const callback = args[0] as ((error: Error | undefined, client?: unknown, done?: unknown) => void) | undefined;
     if (typeof callback === 'function') {
@@ -83,6 +88,11 @@ class FailoverAwarePool extends pg.Pool {
     if (callback) return void attempt(callback);
     return new Promise((resolve, reject) => attempt((error, result) => (error ? reject(error) : resolve(result))));
   }
+}
+
+/** The pool without DB_FAILOVER_WAIT_MS's retries, e.g. for /ready: not ready is said at once. */
+export function withoutFailoverWait(pool: pg.Pool): pg.Pool {
+  return pool instanceof FailoverAwarePool ? pool.withoutWait : pool;
 }
 
 export function createPool(config: Config): pg.Pool {
