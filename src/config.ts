@@ -10,6 +10,7 @@ export const API_ENV_NAMES = [
   'DB_POOL_SIZE',
   'DB_BATCHES_IN_FLIGHT',
   'DB_CONNECT_TIMEOUT_MS',
+  'DB_FAILOVER_WAIT_MS',
   'DB_QUERY_TIMEOUT_MS',
   'BATCH_MAX',
   'QUEUE_MAX',
@@ -66,6 +67,12 @@ export interface Config {
   readonly dbBatchesInFlight: number;
   /** How long to wait for a new Postgres connection before answering 503. */
   readonly dbConnectTimeoutMs: number;
+  /**
+   * How long a database call that certainly did not run (no connection, or the server refused
+   * it: shutting down, starting, read-only) is retried before answering 503. 0: at once. Behind
+   * a Patroni cluster this carries requests across a planned switchover.
+   */
+  readonly dbFailoverWaitMs: number;
   /** Server-side statement_timeout; the client gives up shortly after it. */
   readonly dbQueryTimeoutMs: number;
   /** Most transactions sent in one transact_batch call. */
@@ -211,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: int('DB_POOL_SIZE', 3, 1, 100),
     dbBatchesInFlight: int('DB_BATCHES_IN_FLIGHT', 1, 1, 100),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
+    dbFailoverWaitMs: int('DB_FAILOVER_WAIT_MS', 0, 0, 30000),
     dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT_MS', 5000, 100, 600000),
     batchMax: int('BATCH_MAX', 64, 1, 1000),
     queueMax: int('QUEUE_MAX', 4096, 1, 1000000),

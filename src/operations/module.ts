@@ -7,6 +7,7 @@ import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
 import { schemaDifferences } from '../kernel/migrations.js';
+import { withoutFailoverWait } from '../kernel/pool.js';
 import type { Module, ModuleContext } from '../kernel/module.js';
 import { errorResponse, schemaRef } from '../kernel/openapi.js';
 import { DOCS_PAGE, DOCS_INIT_SCRIPT } from './docs-page.js';
@@ -33,6 +34,8 @@ const TAG = {
 
 export function createOperationsModule(context: ModuleContext): Module {
   const { edge, metrics, pool, schema } = context;
+  // Readiness says what is true now: no waiting out a failover (DB_FAILOVER_WAIT_MS).
+  const readinessPool = withoutFailoverWait(pool);
   let documentJson: string | undefined;
   let lastReadiness = true;
 
@@ -71,7 +74,7 @@ export function createOperationsModule(context: ModuleContext): Module {
         },
         handler(_res, _req, responder) {
           if (edge.draining) return responder.send(UNAVAILABLE, 'application/json', serializeReadiness({ status: 'not_ready', reasons: ['draining'] }));
-          schemaDifferences(pool, schema).then(
+          schemaDifferences(readinessPool, schema).then(
             (differences) => {
               const ready = differences.length === 0;
               if (ready !== lastReadiness) log.warn(ready ? 'ready again' : 'not ready', { reasons: differences });

@@ -15,6 +15,8 @@ export interface LoadRequest {
   clientId?: number;
   /** Set on credits and debits: unique per request, so its row can be found (at most 10 chars). */
   descricao?: string;
+  /** Extra request headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 export interface RequestOutcome {
@@ -122,7 +124,7 @@ function send(agent: http.Agent, request: LoadRequest, timeoutMs: number): Promi
       settled = true;
       resolve({ request, status, body, connection, ...(error !== undefined ? { error } : {}), sentAt, answeredAt: Date.now() });
     };
-    const headers: Record<string, string | number> = {};
+    const headers: Record<string, string | number> = { ...request.headers };
     if (request.body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(request.body);
