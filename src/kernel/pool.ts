@@ -41,7 +41,8 @@ type Callback = (error: Error | undefined, result?: unknown) => void;
  * pg.Pool whose query() retries, for up to failoverWaitMs, a call that failed without running
  * (see failedWithoutRunning): while Patroni hands the primary over, requests wait and then
  * succeed instead of failing. A call whose fate is unknown (cut mid-statement) is never retried.
- * With failoverWaitMs 0 it is pg.Pool.
+ * Only made when DB_FAILOVER_WAIT_MS is set: with 0, createPool makes a plain pg.Pool, so the
+ * ledger's hot path pays for no wrapper (no rest-argument array, no extra closure per query).
  */
 class FailoverAwarePool extends pg.Pool {
   constructor(
@@ -96,7 +97,7 @@ export function withoutFailoverWait(pool: pg.Pool): pg.Pool {
 }
 
 export function createPool(config: Config): pg.Pool {
-  const pool = new FailoverAwarePool({
+  const options: pg.PoolConfig = {
     connectionString: config.databaseUrl,
     max: config.dbPoolSize,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
@@ -109,7 +110,8 @@ export function createPool(config: Config): pg.Pool {
     query_timeout: config.dbQueryTimeoutMs + 1000,
     application_name: 'crebitos',
     types,
-  }, config.dbFailoverWaitMs);
+  };
+  const pool = config.dbFailoverWaitMs === 0 ? new pg.Pool(options) : new FailoverAwarePool(options, config.dbFailoverWaitMs);
   // An idle connection whose server went away reports here; the pool already discards it.
   pool.on('error', (error) => log.debug('idle postgres connection failed', { error: error.message }));
   return pool;
