@@ -49,6 +49,7 @@ export const API_ENV_NAMES = [
   'BILLING_EMAIL_BACKOFF_BASE_MS',
   'BILLING_EMAIL_BACKOFF_MAX_MS',
   'BILLING_POLL_MS',
+  'BILLING_JOB_LEASE_MS',
 ] as const;
 export type ApiEnvName = (typeof API_ENV_NAMES)[number];
 
@@ -133,6 +134,11 @@ export interface BillingConfig {
   readonly emailBackoffMaxMs: number;
   /** How often an idle worker looks for due billing jobs. */
   readonly pollMs: number;
+  /**
+   * A claimed job's lease: a worker that dies holding a job leaves it due again after this; a
+   * live one extends it every quarter of it. Above twice BILLING_EMAIL_TIMEOUT_MS.
+   */
+  readonly jobLeaseMs: number;
 }
 
 /** The transfers module's settings (users, tokens, POST /transfer) and its worker's. */
@@ -302,6 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
       emailBackoffBaseMs: int('BILLING_EMAIL_BACKOFF_BASE_MS', 1000, 1, 3600000),
       emailBackoffMaxMs: int('BILLING_EMAIL_BACKOFF_MAX_MS', 600000, 1, 86400000),
       pollMs: int('BILLING_POLL_MS', 200, 10, 60000),
+      jobLeaseMs: int('BILLING_JOB_LEASE_MS', 60000, 1000, 3600000),
     }),
   };
   if (config.billing.emailBackoffBaseMs > config.billing.emailBackoffMaxMs) {
@@ -309,6 +316,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.transfers.notifyBackoffBaseMs > config.transfers.notifyBackoffMaxMs) {
     problems.push(`NOTIFY_BACKOFF_BASE_MS (${config.transfers.notifyBackoffBaseMs}) cannot exceed NOTIFY_BACKOFF_MAX_MS (${config.transfers.notifyBackoffMaxMs})`);
+  }
+  if (config.billing.jobLeaseMs <= 2 * config.billing.emailTimeoutMs) {
+    problems.push(`BILLING_JOB_LEASE_MS (${config.billing.jobLeaseMs}) must exceed twice BILLING_EMAIL_TIMEOUT_MS (${config.billing.emailTimeoutMs})`);
   }
   if (config.dbBatchesInFlight > config.dbPoolSize) {
     problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);

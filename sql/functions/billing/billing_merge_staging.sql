@@ -32,6 +32,9 @@ BEGIN
     RETURN;
   END IF;
 
+  -- One merge at a time: each file's new debts take one contiguous seq range, and the jobs of two
+  -- files never overlap (an e-mail job's debts are no other job's). Held until the commit.
+  PERFORM pg_advisory_xact_lock(hashtext('billing_merge_staging'));
   WITH inserted AS (
     INSERT INTO billing_debts (debt_id, file_id, line, name, government_id, email, amount_cents, due_date)
     SELECT s.debt_id, p_file_id, s.line, s.name, s.government_id, s.email, s.amount_cents, s.due_date
