@@ -31,6 +31,8 @@ function writeCorked(): void {
 export class HttpResponder implements Responder {
   private done = false;
   private abortListener: (() => void) | undefined = undefined;
+  /** Set while a streamed answer (stream()) is open: called once if the client goes away. */
+  private streamClosed: (() => void) | undefined = undefined;
   private readonly startedAt: number;
 
   constructor(
@@ -42,6 +44,11 @@ export class HttpResponder implements Responder {
     this.startedAt = timer === undefined ? 0 : performance.now();
     // Must be registered before any asynchronous step: writing after an abort is fatal in uWS.
     res.onAborted(() => {
+      if (this.streamClosed !== undefined) {
+        const closed = this.streamClosed;
+        this.streamClosed = undefined;
+        return closed();
+      }
       if (this.done) return;
       this.finish();
       this.abortListener?.();
@@ -92,6 +99,50 @@ export class HttpResponder implements Responder {
     this.write(reply.status, JSON_TYPE, reply.body, NO_HEADERS, true);
   }
 
+  /**
+   * Starts a streamed answer (server-sent events): the status line and headers now, then the body
+   * in pieces through the returned writer until end(), or until the client goes away (onClose,
+   * once). From here on the request no longer counts as in flight: the drain does not wait for
+   * it, so a module that streams ends its streams in its drain().
+   */
+  stream(status: string, contentType: string, headers: readonly (readonly [string, string])[], onClose: () => void): BodyWriter | undefined {
+    if (this.done) return undefined;
+    this.finish();
+    const res = this.res;
+    let open = true;
+    this.streamClosed = () => {
+      open = false;
+      onClose();
+    };
+    res.cork(() => {
+      res.writeStatus(status);
+      res.writeHeader('Content-Type', contentType);
+      for (const [name, value] of headers) res.writeHeader(name, value);
+      // An empty write sends the headers (chunked transfer encoding follows).
+      res.write('');
+    });
+    this.timer?.observe(status, performance.now() - this.startedAt);
+    return {
+      write: (text: string) => {
+        if (!open) return false;
+        let accepted = false;
+        res.cork(() => {
+          accepted = res.write(text);
+        });
+        return accepted;
+      },
+      end: () => {
+        if (!open) return;
+        open = false;
+        this.streamClosed = undefined;
+        res.cork(() => res.end());
+      },
+      get open() {
+        return open;
+      },
+    };
+  }
+
   /** 405 with the Allow header naming the methods the path has. */
   methodNotAllowed(code: ErrorCode, allow: readonly (readonly [string, string])[]): void {
     const reply = errorReply(code);
@@ -116,4 +167,13 @@ export class HttpResponder implements Responder {
     this.done = true;
     this.edge.inFlight--;
   }
+}
+
+/** The body of a streamed answer (HttpResponder.stream). */
+export interface BodyWriter {
+  /** Writes a piece, corked; false when the client's buffer is full or the stream is closed. */
+  write(text: string): boolean;
+  /** Ends the answer (idempotent). */
+  end(): void;
+  readonly open: boolean;
 }

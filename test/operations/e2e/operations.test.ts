@@ -68,6 +68,16 @@ test('GET /openapi.json is a valid OpenAPI 3.1 document, and every operation it 
   assert.ok(operations.length >= 8, `${operations.length} operations`);
   for (const { path, method } of operations) {
     const concrete = path.replace('{id}', '1').replace('{asset}', 'init.js');
+    const operation = (contract.document.paths[path] as Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>)[method]!;
+    if (operation.responses['200']?.content?.['text/event-stream'] !== undefined) {
+      // A stream never ends: its status and content type say it is routed.
+      const controller = new AbortController();
+      const stream = await fetch(`${env.url}${concrete}`, { signal: controller.signal });
+      assert.equal(stream.status, 200, `${method.toUpperCase()} ${path}`);
+      assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
+      controller.abort();
+      continue;
+    }
     const response = await request(`${env.url}${concrete}`, { method: method.toUpperCase(), ...(method === 'post' ? { body: {} } : {}) });
     assert.notDeepEqual(response.json, { erro: 'rota não encontrada' }, `${method.toUpperCase()} ${path} is documented but not routed`);
   }
