@@ -41,7 +41,7 @@ export const API_ENV_NAMES = [
 export type ApiEnvName = (typeof API_ENV_NAMES)[number];
 
 /** The business modules an instance can run (operations is always on). */
-export const MODULE_NAMES = ['ledger', 'transfers', 'pix'] as const;
+export const MODULE_NAMES = ['ledger', 'transfers', 'pix', 'console'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export interface Config {

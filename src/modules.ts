@@ -3,6 +3,7 @@
 // reference can be rendered from the same composition without a database (scripts/api-docs.ts).
 import type { ModuleName } from './config.js';
 import type { Module, ModuleContext, ModuleFactory } from './kernel/module.js';
+import { createConsoleModule } from './console/module.js';
 import { createLedgerModule } from './ledger/module.js';
 import { createOperationsModule } from './operations/module.js';
 import { createPixModule } from './pix/module.js';
@@ -12,6 +13,7 @@ const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
   ledger: createLedgerModule,
   transfers: createTransfersModule,
   pix: createPixModule,
+  console: createConsoleModule,
 };
 
 export function composeModules(names: readonly ModuleName[], context: ModuleContext): Module[] {

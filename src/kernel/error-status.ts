@@ -70,6 +70,8 @@ const table: Record<ErrorCode, ErrorReply> = {
   [ErrorCode.AuthorizerUnavailable]: reply('503 Service Unavailable', 'autorizador indisponível'),
   [ErrorCode.AdminDisabled]: reply('403 Forbidden', 'rotas de administração desativadas (ADMIN_TOKEN não definido)'),
   [ErrorCode.NotificationNotFound]: reply('404 Not Found', 'notificação morta não encontrada'),
+  // console.
+  [ErrorCode.ConsoleBusy]: reply('503 Service Unavailable', 'console cheio nesta instância; tente de novo em instantes'),
 };
 
 export function errorReply(code: ErrorCode): ErrorReply {

@@ -53,6 +53,8 @@ export const ErrorCode = {
   AuthorizerUnavailable: 41,
   AdminDisabled: 42,
   NotificationNotFound: 43,
+  // console: the web console's live views.
+  ConsoleBusy: 60,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -28,6 +28,18 @@ function writeCorked(): void {
   target.end(targetBody, targetClose);
 }
 
+/** A response that stays open (see HttpResponder.stream). */
+export interface ResponseStream {
+  /** True once ended or the client went away: writes are ignored. */
+  readonly closed: boolean;
+  /** Sends a chunk; false when uWS had to buffer it (the client reads slower than we write). */
+  write(chunk: string): boolean;
+  /** Calls `listener` when the buffered output has drained (after a write returned false). */
+  onWritable(listener: () => void): void;
+  /** Ends the response and closes the connection (a browser's EventSource then reconnects). */
+  end(): void;
+}
+
 export class HttpResponder implements Responder {
   private done = false;
   private abortListener: (() => void) | undefined = undefined;
@@ -90,6 +102,49 @@ export class HttpResponder implements Responder {
   failAndClose(code: ErrorCode): void {
     const reply = errorReply(code);
     this.write(reply.status, JSON_TYPE, reply.body, NO_HEADERS, true);
+  }
+
+  /**
+   * Starts a response that stays open (server-sent events): writes the status, the headers and a
+   * first chunk now, and hands back a stream to write more and end it. The request stays in
+   * flight (the drain waits for it) until the stream ends or the client goes away, so a module
+   * that opens streams must end them in its drain(). Undefined if already answered or aborted.
+   */
+  stream(status: string, contentType: string, headers: readonly (readonly [string, string])[], first: string): ResponseStream | undefined {
+    if (this.done) return undefined;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(status);
+      res.writeHeader('Content-Type', contentType);
+      for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
+      res.write(first);
+    });
+    this.timer?.observe(status, performance.now() - this.startedAt);
+    const responder = this;
+    return {
+      get closed() {
+        return responder.done;
+      },
+      write(chunk) {
+        if (responder.done) return false;
+        let written = false;
+        res.cork(() => (written = res.write(chunk)));
+        return written;
+      },
+      onWritable(listener) {
+        if (responder.done) return;
+        res.onWritable(() => {
+          listener();
+          return true;
+        });
+      },
+      end() {
+        if (responder.done) return;
+        responder.finish();
+        // Closed while draining (the instance goes away); otherwise nginx may reuse the connection.
+        res.cork(() => res.end('', responder.edge.draining));
+      },
+    };
   }
 
   /** 405 with the Allow header naming the methods the path has. */

@@ -50,6 +50,7 @@ const expected: Record<keyof typeof ErrorCode, number> = {
   AuthorizerUnavailable: 503,
   AdminDisabled: 403,
   NotificationNotFound: 404,
+  ConsoleBusy: 503,
 };
 
 test('every error code has the status the contract names and a small JSON body', () => {
