@@ -66,17 +66,17 @@ function render(file) {
   statusText.dataset.status = file.status;
   countsSection.hidden = false;
   invalidSection.hidden = false;
-  const imported = typeof file.imported === 'number' ? file.imported : 0;
-  const sent = typeof file.emailsSent === 'number' ? file.emailsSent : 0;
-  const percent = imported === 0 ? (isFinal(file.status) ? 100 : 0) : Math.floor((sent / imported) * 100);
+  // The record's progress: the share of the upload received, then of the debts settled.
+  const percent = typeof file.progress === 'number' ? Math.floor(file.progress * 100) : isFinal(file.status) ? 100 : 0;
   progress.value = percent;
-  progressText.textContent = `${formatCount(sent)} of ${formatCount(imported)}`;
+  progressText.textContent = `${percent}%`;
   replaceChildren(
     document.querySelector('#counts-table tbody'),
     COUNTS.map(([key, words]) => el('tr', { 'data-count': key }, el('th', { scope: 'row' }, words), el('td', { class: 'num' }, formatCount(file[key])))),
   );
   const invalidRows = Array.isArray(file.invalidRows) ? file.invalidRows : [];
   document.getElementById('invalid-empty').hidden = invalidRows.length > 0;
+  document.getElementById('invalid-truncated').hidden = file.invalidRowsTruncated !== true;
   replaceChildren(
     document.querySelector('#invalid-table tbody'),
     invalidRows.map((row) => el('tr', {}, el('td', { class: 'num' }, String(row.line)), el('td', {}, String(row.reason)))),

@@ -3,7 +3,7 @@
 // uploaded files, live from GET /billings/files/events.
 import { el, failureInWords, followStream, formatBytes, formatCount, replaceChildren, timeElement } from './console.js';
 import { parseCsvPreview } from './csv-preview.js';
-import { fileLabel, statusLabel, isFinal } from './billing-words.js';
+import { fileLabel, isFinal, statusLabel, statusWithProgress } from './billing-words.js';
 
 const PREVIEW_BYTES = 64 * 1024;
 const PREVIEW_ROWS = 5;
@@ -164,8 +164,8 @@ function renderFiles(files) {
         'tr',
         { 'data-file-id': file.id, 'data-status': file.status },
         el('th', { scope: 'row' }, el('a', { href: `/console/files/${encodeURIComponent(file.id)}` }, fileLabel(file))),
-        el('td', {}, timeElement(file.createdAt ?? file.uploadedAt)),
-        el('td', {}, el('span', { class: `badge ${isFinal(file.status) ? 'final' : ''}` }, statusLabel(file.status))),
+        el('td', {}, timeElement(file.createdAt)),
+        el('td', {}, el('span', { class: `badge ${isFinal(file.status) ? 'final' : ''}` }, statusWithProgress(file))),
         ...['rows', 'imported', 'duplicates', 'invalid', 'boletosIssued', 'emailsSent'].map((key) => el('td', { class: 'num', 'data-count': key }, formatCount(file[key]))),
       );
     }),
