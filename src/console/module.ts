@@ -19,7 +19,7 @@ const NOT_MODIFIED = '304 Not Modified';
 export const MAX_LEDGER_VIEWERS = 64;
 /** A snapshot this often while someone watches. */
 export const LEDGER_INTERVAL_MS = 1000;
-/** Below uWS's 10 s idle timeout, so a quiet stream is never cut. */
+/** A comment line this often: well inside nginx's read timeout, and a dead client shows up as a failed write. */
 export const HEARTBEAT_MS = 5000;
 
 const EVENT_STREAM_HEADERS: readonly (readonly [string, string])[] = [

@@ -1,7 +1,7 @@
 // Server-sent events (text/event-stream) of one feed to many subscribers. What every such feed
 // needs, in one place: a bounded number of subscribers (the next one is refused, never queued),
-// a heartbeat comment so that a quiet stream is not cut (uWS closes a connection silent for 10 s,
-// nginx one silent past its read timeout), the newest event at once to whoever subscribes, and a
+// a heartbeat comment so that a quiet stream is not cut by a proxy's read timeout (nginx's) and a
+// client gone without a word shows up as a failed write, the newest event at once to whoever subscribes, and a
 // subscriber that reads slower than we write skipped instead of buffered (a feed's events are
 // states: only the newest matters), then dropped if it stays behind. No uWS here: a subscriber is
 // an EventSink (kernel/http-responder.ts's ResponseStream, or a test's recorder).
@@ -19,7 +19,7 @@ export interface EventSink {
 export interface EventFeedOptions {
   /** Subscribers at once; subscribe() refuses the next one. */
   readonly maxSubscribers: number;
-  /** A comment line is sent this often, whatever the events (below uWS's 10 s idle timeout). */
+  /** A comment line is sent this often, whatever the events (well inside the proxy's read timeout). */
   readonly heartbeatMs: number;
   /** The reconnection delay the browser's EventSource is told to use (`retry:`). */
   readonly retryMs: number;

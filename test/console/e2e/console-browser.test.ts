@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { browserSkipReason, collectPageProblems, launchBrowser, saveScreenshot, scrollsHorizontally } from '../../helpers/browser.js';
+import { browserSkipReason, collectPageProblems, launchBrowser, saveScreenshot, scrollsHorizontally } from '../../../kit/browser.js';
 import { postTransaction } from '../../helpers/http.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 

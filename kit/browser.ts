@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// A real headless browser for the console's tests: Debian's chromium (installed by .ci/run with
+// A real headless browser for the console's tests and npm run screenshot: Debian's chromium (installed by .ci/run with
 // apt; puppeteer-core never downloads one) driven by puppeteer-core. Screenshots go to
 // test-artifacts/ (git-ignored), kept after the run for a person to look at.
 import { existsSync } from 'node:fs';
@@ -22,7 +22,7 @@ export function browserSkipReason(): string | undefined {
     : undefined;
 }
 
-export const ARTIFACTS_DIR = path.resolve(new URL('../../../test-artifacts/', import.meta.url).pathname);
+export const ARTIFACTS_DIR = path.resolve(new URL('../../test-artifacts/', import.meta.url).pathname);
 
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = findChromium();
@@ -37,9 +37,9 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page screenshot as test-artifacts/<dir>/<name>.png and returns its path. */
+/** Saves a full-page screenshot as <dir>/<name>.png (dir relative to test-artifacts/) and returns its path. */
 export async function saveScreenshot(page: Page, dir: string, name: string): Promise<string> {
-  const folder = path.join(ARTIFACTS_DIR, dir);
+  const folder = path.resolve(ARTIFACTS_DIR, dir);
   await mkdir(folder, { recursive: true });
   const file = path.join(folder, `${name}.png`);
   await page.screenshot({ path: file as `${string}.png`, fullPage: true });

@@ -1,0 +1,57 @@
+/// <reference lib="dom" />
+// `npm run screenshot`: the README's pictures of the console, taken the way a person would see
+// them. Starts its own throwaway stack (embedded Postgres in a temporary folder, two instances,
+// nginx when installed, a worker and the local SMTP server when the billing module has them),
+// puts a little life in it (credits and debits; a small billing CSV with one invalid row),
+// then photographs the pages with Debian's chromium into docs/.
+// Usage: npm run screenshot
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { launchBrowser } from '../kit/browser.js';
+import { freePort } from './lib/ports.js';
+import { Stack } from './lib/stack.js';
+
+const DOCS = path.resolve(new URL('../../docs/', import.meta.url).pathname);
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'crebitos-screenshot-'));
+  const port = await freePort();
+  process.stderr.write(`starting a throwaway stack on port ${port}\n`);
+  const stack = await Stack.start({ port, dataDir, apiEnv: { LOG_LEVEL: 'warn' }, mockServices: true, workers: 1, onLog: () => {} });
+  const browser = await launchBrowser();
+  try {
+    const url = stack.url;
+    const moves: [number, number, 'c' | 'd', string][] = [
+      [1, 150000, 'c', 'salario'], [2, 4990, 'd', 'mercado'], [3, 250000, 'c', 'aporte'], [1, 12000, 'd', 'luz'],
+      [4, 99900, 'c', 'venda'], [5, 3500, 'd', 'cafe'], [2, 60000, 'c', 'pix'], [1, 8000, 'd', 'internet'],
+    ];
+    for (const [id, valor, tipo, descricao] of moves) {
+      await fetch(`${url}/clientes/${id}/transacoes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ valor, tipo, descricao }) });
+    }
+    // Pix messages waiting for a receiver's stream.
+    await fetch(`${url}/api/util/msgs/32074986/25`, { method: 'POST' });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1200, height: 800 });
+    await page.goto(`${url}/console/ledger`, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => document.querySelectorAll('#transactions-table tbody tr').length === 8, { timeout: 15_000 });
+    await page.screenshot({ path: path.join(DOCS, 'console-ledger.png') as `${string}.png`, fullPage: true });
+
+    await page.goto(`${url}/`, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => (document.getElementById('files-live') as HTMLElement).dataset.state !== 'connecting', { timeout: 15_000 });
+    await page.screenshot({ path: path.join(DOCS, 'console.png') as `${string}.png`, fullPage: true });
+    process.stderr.write(`wrote ${path.join(DOCS, 'console.png')} and console-ledger.png\n`);
+  } finally {
+    await browser.close();
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`screenshot failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
