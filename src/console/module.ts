@@ -32,7 +32,7 @@ const EVENT_STREAM_HEADERS: readonly (readonly [string, string])[] = [
 const TAG = {
   name: 'console',
   description: `The web console, for a person with a browser: open \`/\` (with \`npm start\`:
-http://localhost:9999/). Plain HTML, CSS and a little JavaScript served by the API itself, nothing
+\`localhost:9999/\`). Plain HTML, CSS and a little JavaScript served by the API itself, nothing
 from another origin (a Content-Security-Policy says so to the browser).
 
 - \`/\`: upload a billing CSV (a preview of its first rows before sending, a progress bar while it
