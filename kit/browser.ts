@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // A real headless browser for the console's tests and npm run screenshot: Debian's chromium (installed by .ci/run with
 // apt; puppeteer-core never downloads one) driven by puppeteer-core. Screenshots go to
 // test-artifacts/ (git-ignored), kept after the run for a person to look at.
@@ -6,6 +5,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+// Callbacks run inside the page (page.evaluate, waitForFunction) see the browser's globals; this
+// compilation has Node's types only (the DOM library would change fetch's types for every file).
+declare const document: any;
 
 /** CHROMIUM_PATH, or where Debian's package puts it. */
 export function findChromium(): string | undefined {

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // `npm run screenshot`: the README's pictures of the console, taken the way a person would see
 // them. Starts its own throwaway stack (embedded Postgres in a temporary folder, two instances,
 // nginx when installed, a worker and the local SMTP server when the billing module has them),
@@ -11,6 +10,11 @@ import path from 'node:path';
 import { launchBrowser } from '../kit/browser.js';
 import { freePort } from './lib/ports.js';
 import { Stack } from './lib/stack.js';
+
+// Callbacks run inside the page (page.evaluate, waitForFunction) see the browser's globals; this
+// compilation has Node's types only (the DOM library would change fetch's types for every file).
+declare const document: any;
+type HTMLElement = any;
 
 const DOCS = path.resolve(new URL('../../docs/', import.meta.url).pathname);
 

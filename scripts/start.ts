@@ -22,7 +22,10 @@ Environment:
   LOAD_BALANCER  auto (default: nginx when installed, else SO_REUSEPORT), nginx or reuseport
   AUTHORIZER_URL, NOTIFY_URL  the transfers' authorizer and notifier; when neither is set, the
                  mock (scripts/lib/mock-services.ts) runs on a free loopback port and serves both
-  WORKERS        notification worker processes (default 1)
+  SMTP_URL       where the worker sends the billing e-mails; when not set, a local SMTP server
+                 (scripts/lib/smtp-sink.ts) runs on a free loopback port and keeps every message
+                 it receives as an .eml file under DATA_DIR/mail
+  WORKERS        worker processes (notifications, boletos, e-mails; default 1)
   Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances and the workers.
 `;
 
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     loadBalancer,
     apiEnv,
     mockServices,
+    smtpSink: env.SMTP_URL === undefined || env.SMTP_URL === '',
     workers,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(limits ? { wrapCommand: limits.wrapCommand, postgresSettings: limits.runtime.postgresSettings } : {}),
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   log(`load balancer: ${stack.loadBalancer === 'nginx' ? 'nginx (round-robin)' : 'none found: the two instances share the port through SO_REUSEPORT'}`);
   log(`instances: ${stack.instances.map((i) => `${i.name} pid ${i.pid} port ${i.port}`).join(', ')}`);
   if (stack.mockUrl) log(`mock authorizer/notifier: ${stack.mockUrl} (AUTHORIZER_URL and NOTIFY_URL were not set)`);
+  if (stack.mailDir) log(`local SMTP server: ${stack.apiEnv.SMTP_URL}, messages kept in ${stack.mailDir} (SMTP_URL was not set)`);
   if (stack.workers.length > 0) log(`workers: ${stack.workers.map((w) => `${w.name} pid ${w.pid}`).join(', ')}`);
   log(`ready: ${stack.url}  (Ctrl-C stops everything)`);
 

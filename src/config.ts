@@ -37,11 +37,24 @@ export const API_ENV_NAMES = [
   'LOGIN_MAX_FAILURES',
   'LOGIN_WINDOW_S',
   'PASSWORD_SCRYPT_LOG_N',
+  // billing
+  'BILLING_UPLOAD_MAX_BYTES',
+  'BILLING_UPLOADS_MAX',
+  'BILLING_EVENTS_MAX',
+  'SMTP_URL',
+  'BILLING_EMAIL_FROM',
+  'BILLING_SMTP_CONNECTIONS',
+  'BILLING_EMAIL_TIMEOUT_MS',
+  'BILLING_EMAIL_MAX_ATTEMPTS',
+  'BILLING_EMAIL_BACKOFF_BASE_MS',
+  'BILLING_EMAIL_BACKOFF_MAX_MS',
+  'BILLING_POLL_MS',
+  'BILLING_JOB_LEASE_MS',
 ] as const;
 export type ApiEnvName = (typeof API_ENV_NAMES)[number];
 
 /** The business modules an instance can run (operations is always on). */
-export const MODULE_NAMES = ['ledger', 'transfers', 'pix', 'console'] as const;
+export const MODULE_NAMES = ['ledger', 'transfers', 'pix', 'billing', 'console'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export interface Config {
@@ -97,6 +110,35 @@ export interface Config {
   /** pix: open streams per ISPB (part E: 6); the next start gets 429. */
   readonly pixMaxStreams: number;
   readonly transfers: TransfersConfig;
+  readonly billing: BillingConfig;
+}
+
+/** The billing module's settings (CSV upload, files, events) and its worker's (boletos, e-mails). */
+export interface BillingConfig {
+  /** Largest upload accepted (the multipart envelope included); beyond it 413, the rest unread. */
+  readonly uploadMaxBytes: number;
+  /** Uploads in progress at once per instance (each holds one Postgres connection of its own); the next gets 429. */
+  readonly uploadsMax: number;
+  /** Open GET /billings/files/events streams per instance; the next gets 429. */
+  readonly eventsMax: number;
+  /** smtp:// or smtps:// URL the worker sends the debtors' e-mails to; unset: the worker issues no e-mail. */
+  readonly smtpUrl: string | undefined;
+  readonly emailFrom: string;
+  /** SMTP connections per worker, each with at most one message in flight. */
+  readonly smtpConnections: number;
+  /** One SMTP attempt's deadline (connect, greeting, data). */
+  readonly emailTimeoutMs: number;
+  /** Attempts of one e-mail before the debt is email_failed (an SMTP 5xx fails it at once). */
+  readonly emailMaxAttempts: number;
+  readonly emailBackoffBaseMs: number;
+  readonly emailBackoffMaxMs: number;
+  /** How often an idle worker looks for due billing jobs. */
+  readonly pollMs: number;
+  /**
+   * A claimed job's lease: a worker that dies holding a job leaves it due again after this; a
+   * live one extends it every quarter of it. Above twice BILLING_EMAIL_TIMEOUT_MS.
+   */
+  readonly jobLeaseMs: number;
 }
 
 /** The transfers module's settings (users, tokens, POST /transfer) and its worker's. */
@@ -174,6 +216,27 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return raw;
   };
+  const smtpUrl = (): string | undefined => {
+    const raw = read('SMTP_URL');
+    if (raw === undefined || raw === '') return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '') {
+      problems.push(`SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://127.0.0.1:2525, got "${raw}"`);
+      return undefined;
+    }
+    return raw;
+  };
+  const emailFrom = (): string => {
+    const raw = read('BILLING_EMAIL_FROM');
+    if (raw === undefined || raw === '') return 'cobranca@crebitos.local';
+    if (!/^[^\s@<>]+@[^\s@<>]+$/.test(raw)) problems.push(`BILLING_EMAIL_FROM must be an e-mail address, got "${raw}"`);
+    return raw;
+  };
   const adminToken = (): string | undefined => {
     const raw = read('ADMIN_TOKEN');
     if (raw === undefined || raw === '') return undefined;
@@ -233,9 +296,29 @@ export function loadConfig(env: Env = process.env): Config {
       loginWindowS: int('LOGIN_WINDOW_S', 60, 1, 86400),
       passwordScryptLogN: int('PASSWORD_SCRYPT_LOG_N', 15, 10, 20),
     }),
+    billing: Object.freeze({
+      uploadMaxBytes: int('BILLING_UPLOAD_MAX_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+      uploadsMax: int('BILLING_UPLOADS_MAX', 2, 1, 64),
+      eventsMax: int('BILLING_EVENTS_MAX', 64, 1, 10000),
+      smtpUrl: smtpUrl(),
+      emailFrom: emailFrom(),
+      smtpConnections: int('BILLING_SMTP_CONNECTIONS', 16, 1, 256),
+      emailTimeoutMs: int('BILLING_EMAIL_TIMEOUT_MS', 10000, 100, 600000),
+      emailMaxAttempts: int('BILLING_EMAIL_MAX_ATTEMPTS', 5, 1, 1000),
+      emailBackoffBaseMs: int('BILLING_EMAIL_BACKOFF_BASE_MS', 1000, 1, 3600000),
+      emailBackoffMaxMs: int('BILLING_EMAIL_BACKOFF_MAX_MS', 600000, 1, 86400000),
+      pollMs: int('BILLING_POLL_MS', 200, 10, 60000),
+      jobLeaseMs: int('BILLING_JOB_LEASE_MS', 60000, 1000, 3600000),
+    }),
   };
+  if (config.billing.emailBackoffBaseMs > config.billing.emailBackoffMaxMs) {
+    problems.push(`BILLING_EMAIL_BACKOFF_BASE_MS (${config.billing.emailBackoffBaseMs}) cannot exceed BILLING_EMAIL_BACKOFF_MAX_MS (${config.billing.emailBackoffMaxMs})`);
+  }
   if (config.transfers.notifyBackoffBaseMs > config.transfers.notifyBackoffMaxMs) {
     problems.push(`NOTIFY_BACKOFF_BASE_MS (${config.transfers.notifyBackoffBaseMs}) cannot exceed NOTIFY_BACKOFF_MAX_MS (${config.transfers.notifyBackoffMaxMs})`);
+  }
+  if (config.billing.jobLeaseMs <= 2 * config.billing.emailTimeoutMs) {
+    problems.push(`BILLING_JOB_LEASE_MS (${config.billing.jobLeaseMs}) must exceed twice BILLING_EMAIL_TIMEOUT_MS (${config.billing.emailTimeoutMs})`);
   }
   if (config.dbBatchesInFlight > config.dbPoolSize) {
     problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);

@@ -1,5 +1,6 @@
-// The background process: the modules' jobs, today the transfers' notifications (and the purge of
-// expired idempotency keys, tokens and login windows). Reads the same environment as the API
+// The background process: the modules' jobs: the transfers' notifications (and the purge of
+// expired idempotency keys, tokens and login windows) when NOTIFY_URL is set, and the billing
+// module's boletos and e-mails when SMTP_URL is set (src/billing/processor.ts). Reads the same environment as the API
 // (src/config.ts); applies the migrations too (under the same advisory lock), so it can start
 // before or after the instances. Several workers may run at once. SIGTERM/SIGINT: stop claiming,
 // record what is in flight, exit.
@@ -8,6 +9,7 @@ import { classifyDatabaseError } from './kernel/database-errors.js';
 import { log, setLogLevel } from './kernel/log.js';
 import { migrate, readExpectedSchema } from './kernel/migrations.js';
 import { createPool } from './kernel/pool.js';
+import { BillingProcessor } from './billing/processor.js';
 import { Notifier } from './transfers/notifier.js';
 
 const STARTUP_DB_WAIT_MS = 60_000;
@@ -16,7 +18,11 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
-    if (config.transfers.notifyUrl === undefined) throw new ConfigError('Invalid configuration:\n  - NOTIFY_URL is required by the worker');
+    const notifies = config.modules.includes('transfers') && config.transfers.notifyUrl !== undefined;
+    const bills = config.modules.includes('billing') && config.billing.smtpUrl !== undefined;
+    if (!notifies && !bills) {
+      throw new ConfigError('Invalid configuration:\n  - NOTIFY_URL is required by the worker (or SMTP_URL, for the billing module\'s e-mails)');
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`crebitos worker: ${error.message}\n`);
@@ -24,12 +30,14 @@ async function main(): Promise<void> {
   }
   setLogLevel(config.logLevel);
   const deadline = Date.now() + STARTUP_DB_WAIT_MS;
-  const pool = createPool({ ...config, dbPoolSize: Math.max(config.dbPoolSize, 6) });
-  const notifier = new Notifier(pool, config.transfers);
+  const pool = createPool({ ...config, dbPoolSize: Math.max(config.dbPoolSize, 10) });
+  const notifier = config.modules.includes('transfers') && config.transfers.notifyUrl !== undefined ? new Notifier(pool, config.transfers) : undefined;
+  const billing = config.modules.includes('billing') && config.billing.smtpUrl !== undefined ? new BillingProcessor(pool, config.billing) : undefined;
   for (;;) {
     try {
       if (config.migrateOnStart) await migrate(config.databaseUrl, await readExpectedSchema());
-      await notifier.start();
+      await notifier?.start();
+      await billing?.start();
       break;
     } catch (error) {
       if (classifyDatabaseError(error) !== 'unavailable' || Date.now() > deadline) throw error;
@@ -37,7 +45,10 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  log.info('worker started', { notifyUrl: config.transfers.notifyUrl, concurrency: config.transfers.notifyConcurrency, maxAttempts: config.transfers.notifyMaxAttempts });
+  if (notifier) log.info('worker delivers notifications', { notifyUrl: config.transfers.notifyUrl, concurrency: config.transfers.notifyConcurrency, maxAttempts: config.transfers.notifyMaxAttempts });
+  else log.warn('worker delivers no notifications (NOTIFY_URL is not set, or transfers is not in MODULES)');
+  if (billing) log.info('worker issues boletos and sends e-mails', { smtpConnections: config.billing.smtpConnections, maxAttempts: config.billing.emailMaxAttempts });
+  else log.warn('worker sends no billing e-mails (SMTP_URL is not set, or billing is not in MODULES)');
   if (process.send) {
     process.send({ ready: true });
     process.channel?.unref();
@@ -47,9 +58,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('worker stopping', { signal });
-    await notifier.stop();
+    await Promise.all([notifier?.stop(), billing?.stop()]);
     await pool.end().catch(() => {});
-    log.info('worker stopped', { ...notifier.stats });
+    log.info('worker stopped', { notifications: notifier?.stats, billing: billing?.stats });
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

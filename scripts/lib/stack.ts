@@ -12,6 +12,7 @@ import { PostgresServer } from './postgres.js';
 export const API_MAIN = new URL('../../src/main.js', import.meta.url);
 export const WORKER_MAIN = new URL('../../src/worker.js', import.meta.url);
 export const MOCK_MAIN = new URL('./mock-services.js', import.meta.url);
+export const SMTP_SINK_MAIN = new URL('./smtp-sink.js', import.meta.url);
 
 export type LoadBalancer = 'nginx' | 'reuseport';
 
@@ -53,6 +54,11 @@ export interface StackOptions {
    * NOTIFY_URL at it, unless apiEnv sets them.
    */
   mockServices?: boolean;
+  /**
+   * Run the local SMTP server (scripts/lib/smtp-sink.ts, messages kept under dataDir/mail) and
+   * point SMTP_URL at it, unless apiEnv sets SMTP_URL.
+   */
+  smtpSink?: boolean;
 }
 
 export class ApiInstance {
@@ -142,6 +148,9 @@ export class Stack {
     private readonly mock: ApiInstance | undefined,
     /** The environment the instances and workers got (with the mock's URLs). */
     readonly apiEnv: Record<string, string>,
+    /** The local SMTP server's folder (index.tsv and the .eml files), when it runs. */
+    readonly mailDir: string | undefined,
+    private readonly smtpSink: ApiInstance | undefined,
   ) {}
 
   /** Starts one more worker process (e.g. to replace one a test killed). */
@@ -184,8 +193,20 @@ export class Stack {
         started.push(mock);
         mockUrl = `http://${host}:${mockPort}`;
       }
+      let smtpSink: ApiInstance | undefined;
+      let mailDir: string | undefined;
+      let smtpUrl: string | undefined;
+      if (options.smtpSink && options.apiEnv?.SMTP_URL === undefined) {
+        const smtpPort = await freePort(host);
+        mailDir = path.join(options.dataDir, 'mail');
+        smtpSink = new ApiInstance('smtp', smtpPort, {}, onLog, undefined, SMTP_SINK_MAIN, [mailDir, String(smtpPort)]);
+        await smtpSink.start();
+        started.push(smtpSink);
+        smtpUrl = `smtp://${host}:${smtpPort}`;
+      }
       const apiEnv: Record<string, string> = {
         ...(mockUrl ? { AUTHORIZER_URL: `${mockUrl}/authorize`, NOTIFY_URL: `${mockUrl}/notify` } : {}),
+        ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
         ...options.apiEnv,
       };
 
@@ -233,7 +254,7 @@ export class Stack {
         started.push(worker);
         workers.push(worker);
       }
-      const stack = new Stack(`http://${host}:${options.port}`, databaseUrl, loadBalancer, instances, postgres, nginx, workers, mockUrl, mock, workerEnv);
+      const stack = new Stack(`http://${host}:${options.port}`, databaseUrl, loadBalancer, instances, postgres, nginx, workers, mockUrl, mock, workerEnv, mailDir, smtpSink);
       stack.onLogOf = onLog;
       return stack;
     } catch (error) {
@@ -242,11 +263,12 @@ export class Stack {
     }
   }
 
-  /** Stops the load balancer, then the instances (draining) and workers, the mock, then the embedded Postgres. */
+  /** Stops the load balancer, then the instances (draining) and workers, the mock and SMTP server, then the embedded Postgres. */
   async stop(): Promise<void> {
     await this.nginx?.stop();
     await Promise.all([...this.instances, ...this.workers].map((instance) => instance.stop('SIGTERM')));
     await this.mock?.stop();
+    await this.smtpSink?.stop();
     await this.postgres?.stop();
   }
 }

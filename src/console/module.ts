@@ -141,20 +141,21 @@ export function createConsoleModule(context: ModuleContext): Module {
             '`ConsoleLedgerSnapshot` (one database snapshot). When the database cannot answer, `event: unavailable` whose data is the ' +
             `error body (\`{"erro": ...}\`), and snapshots resume by themselves. A comment line every ${HEARTBEAT_MS / 1000} s keeps a quiet ` +
             'connection open. Snapshots are taken only while someone watches, one query per tick for all watchers of an instance. ' +
-            `At most ${MAX_LEDGER_VIEWERS} watchers per instance: the next one is answered 503. A watcher that reads too slowly skips ` +
+            `At most ${MAX_LEDGER_VIEWERS} watchers per instance: the next one is answered 429. A watcher that reads too slowly skips ` +
             'snapshots (only the newest matters) and is disconnected if it stays behind 15 s. While the instance drains, its streams end ' +
             'and the browser reconnects to another instance (`retry: 2000`).',
           responses: {
             200: { description: 'The stream.', content: { 'text/event-stream': { schema: { type: 'string', description: 'Events whose data is a ConsoleLedgerSnapshot (#/components/schemas/ConsoleLedgerSnapshot).' } } } },
-            503: errorResponse('Too many watchers on this instance, or it is draining: try again in a moment.'),
+            429: errorResponse('Too many watchers on this instance, or it is draining: try again in a moment.'),
           },
         },
         handler(_res, _req, responder) {
-          if (edge.draining || ledger.feed.full) return responder.fail(ErrorCode.ConsoleBusy);
-          const stream = responder.stream(OK, 'text/event-stream; charset=utf-8', EVENT_STREAM_HEADERS, ledger.feed.opening());
+          if (edge.draining || ledger.feed.full) return responder.fail(ErrorCode.EventStreamsBusy);
+          let unsubscribe = () => {};
+          const stream = responder.stream(OK, 'text/event-stream; charset=utf-8', EVENT_STREAM_HEADERS, () => unsubscribe());
           if (stream === undefined) return;
-          const unsubscribe = ledger.feed.subscribe(stream)!;
-          responder.onAbort(unsubscribe);
+          stream.write(ledger.feed.opening());
+          unsubscribe = ledger.feed.subscribe(stream)!;
         },
       },
     ],

@@ -70,8 +70,16 @@ const table: Record<ErrorCode, ErrorReply> = {
   [ErrorCode.AuthorizerUnavailable]: reply('503 Service Unavailable', 'autorizador indisponível'),
   [ErrorCode.AdminDisabled]: reply('403 Forbidden', 'rotas de administração desativadas (ADMIN_TOKEN não definido)'),
   [ErrorCode.NotificationNotFound]: reply('404 Not Found', 'notificação morta não encontrada'),
-  // console.
-  [ErrorCode.ConsoleBusy]: reply('503 Service Unavailable', 'console cheio nesta instância; tente de novo em instantes'),
+  // billing.
+  [ErrorCode.UploadTooLarge]: reply('413 Payload Too Large', 'arquivo maior que o limite de upload (BILLING_UPLOAD_MAX_BYTES)'),
+  [ErrorCode.UploadContentType]: reply('415 Unsupported Media Type', 'envie o CSV como multipart/form-data (campo file) ou text/csv'),
+  [ErrorCode.UploadNoFile]: reply('422 Unprocessable Entity', 'o formulário multipart não tem o campo file'),
+  [ErrorCode.UploadMalformed]: reply('400 Bad Request', 'corpo multipart malformado'),
+  [ErrorCode.CsvHeader]: reply('422 Unprocessable Entity', 'o cabeçalho do CSV deve ser name,governmentId,email,debtAmount,debtDueDate,debtId'),
+  [ErrorCode.UploadsBusy]: reply('429 Too Many Requests', 'uploads demais em andamento nesta instância; tente de novo em instantes'),
+  [ErrorCode.FileNotFound]: reply('404 Not Found', 'arquivo não encontrado'),
+  [ErrorCode.EventStreamsBusy]: reply('429 Too Many Requests', 'conexões de eventos demais abertas nesta instância'),
+  [ErrorCode.CsvMalformed]: reply('422 Unprocessable Entity', 'CSV malformado: campo entre aspas sem fechamento (ou registro com mais de 64 KiB)'),
 };
 
 export function errorReply(code: ErrorCode): ErrorReply {

@@ -53,8 +53,16 @@ export const ErrorCode = {
   AuthorizerUnavailable: 41,
   AdminDisabled: 42,
   NotificationNotFound: 43,
-  // console: the web console's live views.
-  ConsoleBusy: 60,
+  // billing: CSV uploads and their files (spec part F).
+  UploadTooLarge: 60,
+  UploadContentType: 61,
+  UploadNoFile: 62,
+  UploadMalformed: 63,
+  CsvHeader: 64,
+  UploadsBusy: 65,
+  FileNotFound: 66,
+  EventStreamsBusy: 67,
+  CsvMalformed: 68,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -4,11 +4,12 @@
 // client gone without a word shows up as a failed write, the newest event at once to whoever subscribes, and a
 // subscriber that reads slower than we write skipped instead of buffered (a feed's events are
 // states: only the newest matters), then dropped if it stays behind. No uWS here: a subscriber is
-// an EventSink (kernel/http-responder.ts's ResponseStream, or a test's recorder).
+// an EventSink (kernel/http-responder.ts's BodyWriter, or a test's recorder).
 
 /** Where a feed writes one subscriber's events. */
 export interface EventSink {
-  readonly closed: boolean;
+  /** False once ended, or once the client went away. */
+  readonly open: boolean;
   /** False when the chunk had to be buffered (the subscriber is behind). */
   write(chunk: string): boolean;
   /** Called once the buffered output drained, after a write returned false. */
@@ -101,7 +102,7 @@ export class EventFeed {
   }
 
   private send(subscriber: Subscriber, chunk: string): void {
-    if (subscriber.sink.closed) return this.remove(subscriber);
+    if (!subscriber.sink.open) return this.remove(subscriber);
     if (subscriber.behindSince !== undefined) {
       if (Date.now() - subscriber.behindSince > this.options.maxBehindMs) {
         subscriber.sink.end();

@@ -28,21 +28,11 @@ function writeCorked(): void {
   target.end(targetBody, targetClose);
 }
 
-/** A response that stays open (see HttpResponder.stream). */
-export interface ResponseStream {
-  /** True once ended or the client went away: writes are ignored. */
-  readonly closed: boolean;
-  /** Sends a chunk; false when uWS had to buffer it (the client reads slower than we write). */
-  write(chunk: string): boolean;
-  /** Calls `listener` when the buffered output has drained (after a write returned false). */
-  onWritable(listener: () => void): void;
-  /** Ends the response and closes the connection (a browser's EventSource then reconnects). */
-  end(): void;
-}
-
 export class HttpResponder implements Responder {
   private done = false;
   private abortListener: (() => void) | undefined = undefined;
+  /** Set while a streamed answer (stream()) is open: called once if the client goes away. */
+  private streamClosed: (() => void) | undefined = undefined;
   private readonly startedAt: number;
 
   constructor(
@@ -54,6 +44,11 @@ export class HttpResponder implements Responder {
     this.startedAt = timer === undefined ? 0 : performance.now();
     // Must be registered before any asynchronous step: writing after an abort is fatal in uWS.
     res.onAborted(() => {
+      if (this.streamClosed !== undefined) {
+        const closed = this.streamClosed;
+        this.streamClosed = undefined;
+        return closed();
+      }
       if (this.done) return;
       this.finish();
       this.abortListener?.();
@@ -105,44 +100,53 @@ export class HttpResponder implements Responder {
   }
 
   /**
-   * Starts a response that stays open (server-sent events): writes the status, the headers and a
-   * first chunk now, and hands back a stream to write more and end it. The request stays in
-   * flight (the drain waits for it) until the stream ends or the client goes away, so a module
-   * that opens streams must end them in its drain(). Undefined if already answered or aborted.
+   * Starts a streamed answer (server-sent events): the status line and headers now, then the body
+   * in pieces through the returned writer until end(), or until the client goes away (onClose,
+   * once). From here on the request no longer counts as in flight: the drain does not wait for
+   * it, so a module that streams ends its streams in its drain().
    */
-  stream(status: string, contentType: string, headers: readonly (readonly [string, string])[], first: string): ResponseStream | undefined {
+  stream(status: string, contentType: string, headers: readonly (readonly [string, string])[], onClose: () => void): BodyWriter | undefined {
     if (this.done) return undefined;
+    this.finish();
     const res = this.res;
+    let open = true;
+    this.streamClosed = () => {
+      open = false;
+      onClose();
+    };
     res.cork(() => {
       res.writeStatus(status);
       res.writeHeader('Content-Type', contentType);
-      for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
-      res.write(first);
+      for (const [name, value] of headers) res.writeHeader(name, value);
+      // An empty write sends the headers (chunked transfer encoding follows).
+      res.write('');
     });
     this.timer?.observe(status, performance.now() - this.startedAt);
-    const responder = this;
     return {
-      get closed() {
-        return responder.done;
+      write: (text: string) => {
+        if (!open) return false;
+        let accepted = false;
+        res.cork(() => {
+          accepted = res.write(text);
+        });
+        return accepted;
       },
-      write(chunk) {
-        if (responder.done) return false;
-        let written = false;
-        res.cork(() => (written = res.write(chunk)));
-        return written;
-      },
-      onWritable(listener) {
-        if (responder.done) return;
+      onWritable: (listener: () => void) => {
+        if (!open) return;
         res.onWritable(() => {
           listener();
           return true;
         });
       },
-      end() {
-        if (responder.done) return;
-        responder.finish();
-        // Closed while draining (the instance goes away); otherwise nginx may reuse the connection.
-        res.cork(() => res.end('', responder.edge.draining));
+      end: () => {
+        if (!open) return;
+        open = false;
+        this.streamClosed = undefined;
+        // While draining, the connection closes too: an idle kept-alive one would hold the drain.
+        res.cork(() => res.end('', this.edge.draining));
+      },
+      get open() {
+        return open;
       },
     };
   }
@@ -171,4 +175,15 @@ export class HttpResponder implements Responder {
     this.done = true;
     this.edge.inFlight--;
   }
+}
+
+/** The body of a streamed answer (HttpResponder.stream). */
+export interface BodyWriter {
+  /** Writes a piece, corked; false when the client's buffer is full or the stream is closed. */
+  write(text: string): boolean;
+  /** Calls `listener` once the output buffered by uWS has drained (after write returned false). */
+  onWritable(listener: () => void): void;
+  /** Ends the answer (idempotent). */
+  end(): void;
+  readonly open: boolean;
 }

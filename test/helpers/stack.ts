@@ -29,6 +29,8 @@ export interface TestStackOptions {
   workers?: number;
   /** Run the mock authorizer/notifier and point AUTHORIZER_URL/NOTIFY_URL at it. */
   mockServices?: boolean;
+  /** Run the local SMTP server (messages under stack.mailDir) and point SMTP_URL at it. */
+  smtpSink?: boolean;
 }
 
 export async function startTestStack(label: string, options: TestStackOptions = {}): Promise<TestStack> {
@@ -46,6 +48,7 @@ export async function startTestStack(label: string, options: TestStackOptions = 
       instances: options.instances ?? 2,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.mockServices !== undefined ? { mockServices: options.mockServices } : {}),
+      ...(options.smtpSink !== undefined ? { smtpSink: options.smtpSink } : {}),
       apiEnv: { LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '300', ...options.apiEnv },
       onLog: (source, line) => logs.push(`[${source}] ${line}`),
     });

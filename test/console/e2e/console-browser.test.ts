@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The console in a real headless browser (Debian's chromium driven by puppeteer-core), through
 // nginx and two instances: what a person sees and does. Screenshots are kept under
 // test-artifacts/console/ (git-ignored).
@@ -8,6 +7,12 @@ import type { Browser, Page } from 'puppeteer-core';
 import { browserSkipReason, collectPageProblems, launchBrowser, saveScreenshot, scrollsHorizontally } from '../../../kit/browser.js';
 import { postTransaction } from '../../helpers/http.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
+
+// Callbacks run inside the page (page.evaluate, waitForFunction) see the browser's globals; this
+// compilation has Node's types only (the DOM library would change fetch's types for every file).
+declare const document: any;
+declare const getComputedStyle: any;
+type HTMLElement = any;
 
 const skip = browserSkipReason();
 if (skip !== undefined) process.stderr.write(`# ${skip}\n`);

@@ -99,13 +99,13 @@ test('the ledger events start with a snapshot at once, through nginx, and show a
   }
 });
 
-test(`an instance serves at most ${MAX_LEDGER_VIEWERS} ledger watchers: the next gets 503 with the error body`, async () => {
+test(`an instance serves at most ${MAX_LEDGER_VIEWERS} ledger watchers: the next gets 429 with the error body`, async () => {
   const streams = await Promise.all(Array.from({ length: MAX_LEDGER_VIEWERS }, () => EventStreamReader.open(`${instanceUrl(0)}/console/ledger/events`)));
   try {
     assert.ok(streams.every((stream) => stream.response.status === 200));
     const refused = await request(`${instanceUrl(0)}/console/ledger/events`);
-    assert.equal(refused.status, 503);
-    assert.deepEqual(refused.json, { erro: 'console cheio nesta instância; tente de novo em instantes' });
+    assert.equal(refused.status, 429);
+    assert.deepEqual(refused.json, { erro: 'conexões de eventos demais abertas nesta instância' });
   } finally {
     for (const stream of streams) stream.close();
   }

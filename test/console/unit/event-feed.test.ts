@@ -6,7 +6,7 @@ import { EventFeed, formatEvent, HEARTBEAT, type EventSink } from '../../../src/
 
 class RecordingSink implements EventSink {
   chunks: string[] = [];
-  closed = false;
+  open = true;
   /** While true, writes report buffering (the client is behind). */
   behind = false;
   private writable: (() => void) | undefined;
@@ -18,7 +18,7 @@ class RecordingSink implements EventSink {
     this.writable = listener;
   }
   end(): void {
-    this.closed = true;
+    this.open = false;
   }
   /** The client caught up. */
   drained(): void {
@@ -110,7 +110,7 @@ test('a subscriber that stays behind longer than the bound is ended and removed'
   feed.publish('snapshot', '1');
   await sleep(80);
   feed.publish('snapshot', '2');
-  assert.equal(stuck.closed, true);
+  assert.equal(stuck.open, false);
   assert.equal(feed.size, 0);
 });
 
@@ -119,7 +119,7 @@ test('closeAll ends every stream (the drain) and leaves the feed empty', () => {
   const sinks = [new RecordingSink(), new RecordingSink()];
   for (const sink of sinks) feed.subscribe(sink);
   feed.closeAll();
-  assert.deepEqual(sinks.map((sink) => sink.closed), [true, true]);
+  assert.deepEqual(sinks.map((sink) => sink.open), [false, false]);
   assert.equal(feed.size, 0);
 });
 
@@ -127,7 +127,7 @@ test('a subscriber whose stream closed by itself (the client left) is removed at
   const feed = new EventFeed(options);
   const gone = new RecordingSink();
   feed.subscribe(gone);
-  gone.closed = true;
+  gone.open = false;
   feed.publish('snapshot', '1');
   assert.equal(feed.size, 0);
   assert.deepEqual(gone.chunks, []);

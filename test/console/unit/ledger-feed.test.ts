@@ -7,7 +7,7 @@ import { LedgerFeed } from '../../../src/console/ledger-feed.js';
 
 const sink = (): EventSink & { chunks: string[] } => {
   const chunks: string[] = [];
-  return { chunks, closed: false, write: (chunk) => (chunks.push(chunk), true), onWritable() {}, end() {} };
+  return { chunks, open: true, write: (chunk) => (chunks.push(chunk), true), onWritable() {}, end() {} };
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const options = { intervalMs: 20, maxSubscribers: 8, heartbeatMs: 1000, retryMs: 2000, maxBehindMs: 1000 };

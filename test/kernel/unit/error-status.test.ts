@@ -50,7 +50,15 @@ const expected: Record<keyof typeof ErrorCode, number> = {
   AuthorizerUnavailable: 503,
   AdminDisabled: 403,
   NotificationNotFound: 404,
-  ConsoleBusy: 503,
+  UploadTooLarge: 413,
+  UploadContentType: 415,
+  UploadNoFile: 422,
+  UploadMalformed: 400,
+  CsvHeader: 422,
+  UploadsBusy: 429,
+  FileNotFound: 404,
+  EventStreamsBusy: 429,
+  CsvMalformed: 422,
 };
 
 test('every error code has the status the contract names and a small JSON body', () => {
