@@ -2,9 +2,14 @@
 // nginx and two instances: what a person sees and does. Screenshots are kept under
 // test-artifacts/console/ (git-ignored).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { browserSkipReason, collectPageProblems, launchBrowser, saveScreenshot, scrollsHorizontally } from '../../../kit/browser.js';
+import { csv, debt, HEADER } from '../../helpers/billing.js';
 import { postTransaction } from '../../helpers/http.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 
@@ -17,17 +22,43 @@ type HTMLElement = any;
 const skip = browserSkipReason();
 if (skip !== undefined) process.stderr.write(`# ${skip}\n`);
 
+const UPLOAD_CAP = 8192;
 let env: TestStack;
 let browser: Browser;
+let files: string;
 before(async () => {
   if (skip !== undefined) return;
-  env = await startTestStack('console_browser');
+  // A worker and the local SMTP server, so that an uploaded file goes all the way to done; a
+  // small upload cap, so that the page's answer to a 413 can be seen.
+  env = await startTestStack('console_browser', { workers: 1, smtpSink: true, apiEnv: { BILLING_POLL_MS: '50', BILLING_UPLOAD_MAX_BYTES: String(UPLOAD_CAP) } });
   browser = await launchBrowser();
+  files = await mkdtemp(path.join(tmpdir(), 'crebitos-console-files-'));
 });
 after(async () => {
   await browser?.close();
   await env?.stop();
+  if (files) await rm(files, { recursive: true, force: true });
 });
+
+
+/** Writes a file for the page's file chooser. */
+async function csvFile(name: string, content: string): Promise<string> {
+  const file = path.join(files, name);
+  await writeFile(file, content);
+  return file;
+}
+
+/** Presses Tab until the focused element matches the selector (at most 30 times): how a keyboard user gets there. */
+async function tabTo(page: Page, selector: string): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s: string) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+// The browser reports a 4xx answer to the upload as a failed resource: expected in the error cases.
+const failedResource = (text: string) => /Failed to load resource: the server responded with a status of 4\d\d/.test(text);
 
 async function openPage(path: string, width = 1280, height = 900): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage();
@@ -88,3 +119,97 @@ test('the keyboard reaches the content first through a skip link, and every cont
   }
 });
 
+
+test('a CSV uploaded with the keyboard alone is previewed, sent with a progress bar, and its row reaches done with the right counts', { skip }, async () => {
+  const debts = [debt(), debt(), debt()];
+  const content = [
+    HEADER,
+    ...debts.map((d) => [d.name, d.governmentId, d.email, d.debtAmount, d.debtDueDate, d.debtId].join(',')),
+    // Line 5: the second debt again (a duplicate); line 6: an amount that is no amount (invalid).
+    [debts[1]!.name, debts[1]!.governmentId, debts[1]!.email, debts[1]!.debtAmount, debts[1]!.debtDueDate, debts[1]!.debtId].join(','),
+    ['"Silva, Ana"', '12345678901', 'ana@example.com', 'dez reais', '2026-03-15', randomUUID()].join(','),
+  ].join('\r\n') + '\r\n';
+  const file = await csvFile('debts-keyboard.csv', content);
+  const { page, problems } = await openPage('/');
+  try {
+    await page.waitForFunction(() => (document.getElementById('files-live') as HTMLElement).dataset.state === 'live', { timeout: 10_000 });
+    // Keyboard only: Tab to the file picker, Space opens the file chooser.
+    await tabTo(page, '#file');
+    const [chooser] = await Promise.all([page.waitForFileChooser({ timeout: 10_000 }), page.keyboard.press('Space')]);
+    await chooser.accept([file]);
+    await page.waitForFunction(() => !(document.getElementById('preview') as HTMLElement).hidden, { timeout: 5000 });
+    const preview = await page.$$eval('#preview-table tbody tr', (rows: any[]) => rows.map((row) => row.textContent));
+    assert.equal(preview.length, 5);
+    assert.match(preview[4]!, /Silva, Ana/, 'quoted fields are previewed as the server will read them');
+    assert.equal(await page.$eval('#preview-problem', (p: any) => p.hidden), true, 'a right header raises no warning');
+    await saveScreenshot(page, 'console', 'home-preview');
+
+    await tabTo(page, '#upload-button');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /imported:/.test(document.getElementById('upload-status').textContent), { timeout: 30_000 });
+    const status = await page.$eval('#upload-status', (p: any) => p.textContent);
+    assert.match(status, /5 rows, 3 new debts, 1 duplicates, 1 invalid/);
+    assert.equal(await page.$eval('#upload-progress', (p: any) => p.value), 100, 'the progress bar reached the end');
+    assert.equal(await page.$eval('#upload-error', (p: any) => p.textContent), '');
+
+    // The table follows the file to done by itself (server-sent events), without a reload.
+    await page.waitForFunction(() => document.querySelector('#files-table tbody tr[data-status="done"]') !== null, { timeout: 60_000 });
+    const row = await page.$eval('#files-table tbody tr[data-status="done"]', (tr: any) => ({
+      name: tr.querySelector('th').textContent,
+      counts: Object.fromEntries([...tr.querySelectorAll('[data-count]')].map((td: any) => [td.dataset.count, td.textContent])),
+    }));
+    assert.equal(row.name, 'debts-keyboard.csv');
+    assert.deepEqual(row.counts, { rows: '5', imported: '3', duplicates: '1', invalid: '1', boletosIssued: '3', emailsSent: '3' });
+    assert.match(await page.$eval('#files-changes', (p: any) => p.textContent), /debts-keyboard\.csv is now done\./, 'the change is announced to screen readers');
+    await saveScreenshot(page, 'console', 'home-done');
+
+    // Its page, opened with the keyboard: counts per state and the invalid row with its reason.
+    await tabTo(page, '#files-table tbody tr[data-status="done"] a');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.keyboard.press('Enter')]);
+    assert.match(page.url(), /\/console\/files\/[0-9a-f-]{36}$/);
+    await page.waitForFunction(() => document.getElementById('file-status')?.dataset.status === 'done', { timeout: 15_000 });
+    const counts = await page.$$eval('#counts-table tbody tr', (rows: any[]) => Object.fromEntries(rows.map((tr) => [tr.dataset.count, tr.querySelector('td').textContent])));
+    assert.deepEqual(counts, { rows: '5', imported: '3', duplicates: '1', invalid: '1', boletosIssued: '3', emailsSent: '3', emailsFailed: '0' });
+    const invalid = await page.$$eval('#invalid-table tbody tr', (rows: any[]) => rows.map((tr) => [...tr.querySelectorAll('td')].map((td: any) => td.textContent)));
+    assert.equal(invalid.length, 1);
+    assert.equal(invalid[0]![0], '6', 'line 6, counting the header as line 1');
+    assert.ok(invalid[0]![1]!.length > 0, 'with its reason');
+    assert.equal(await page.$eval('#file-progress', (p: any) => p.value), 100);
+    await saveScreenshot(page, 'console', 'file');
+    const width = await scrollsHorizontally(page);
+    assert.equal(width.scrolls, false);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("a refused upload is explained in words: a wrong header (the API's reason) and a file over the size limit", { skip }, async () => {
+  const { page, problems } = await openPage('/');
+  try {
+    await page.waitForFunction(() => (document.getElementById('files-live') as HTMLElement).dataset.state === 'live', { timeout: 10_000 });
+    const input = (await page.$('#file'))!;
+    await input.uploadFile(await csvFile('wrong-header.csv', 'nome,cpf,email\nAna,1,a@b.c\n'));
+    await page.waitForFunction(() => !(document.getElementById('preview-problem') as HTMLElement).hidden, { timeout: 5000 });
+    assert.match(await page.$eval('#preview-problem', (p: any) => p.textContent), /server expects "name,governmentId,email,debtAmount,debtDueDate,debtId"/);
+    await page.click('#upload-button');
+    await page.waitForFunction(() => document.getElementById('upload-error').textContent !== '', { timeout: 15_000 });
+    const refused = await page.$eval('#upload-error', (p: any) => p.textContent);
+    assert.match(refused, /The upload of wrong-header\.csv was refused \(422\)\. The server said: “o cabeçalho do CSV deve ser/);
+    assert.equal(await page.$eval('#upload-error', (p: any) => p.getAttribute('role')), 'alert');
+    await saveScreenshot(page, 'console', 'home-refused');
+
+    const big = csv(Array.from({ length: 200 }, () => debt()));
+    assert.ok(big.length > UPLOAD_CAP);
+    await input.uploadFile(await csvFile('too-big.csv', big));
+    await page.click('#upload-button');
+    await page.waitForFunction(() => /too-big/.test(document.getElementById('upload-error').textContent), { timeout: 15_000 });
+    const tooBig = await page.$eval('#upload-error', (p: any) => p.textContent);
+    // The API answers 413 as soon as the size is known; a browser still sending may instead see
+    // the connection closed under it: either way the person reads what happened.
+    assert.match(tooBig, /larger than the server accepts \(413 Payload Too Large\)|could not be reached/);
+    assert.deepEqual(problems.filter((problem) => !failedResource(problem)), []);
+  } finally {
+    await page.close();
+  }
+});
