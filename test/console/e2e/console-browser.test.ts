@@ -208,6 +208,8 @@ test("a refused upload is explained in words: a wrong header (the API's reason) 
     // The API answers 413 as soon as the size is known; a browser still sending may instead see
     // the connection closed under it: either way the person reads what happened.
     assert.match(tooBig, /larger than the server accepts \(413 Payload Too Large\)|could not be reached/);
+    await saveScreenshot(page, 'console', 'home-too-big');
+    process.stderr.write(`# the page said: ${tooBig}\n`);
     assert.deepEqual(problems.filter((problem) => !failedResource(problem)), []);
   } finally {
     await page.close();
