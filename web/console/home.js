@@ -149,6 +149,8 @@ const filesEmpty = document.getElementById('files-empty');
 const filesLive = document.getElementById('files-live');
 const filesChanges = document.getElementById('files-changes');
 const lastStatus = new Map();
+/** True once the first list was shown (its files are not announced). */
+let listed = false;
 
 function renderFiles(files) {
   if (!Array.isArray(files)) return;
@@ -157,8 +159,10 @@ function renderFiles(files) {
   replaceChildren(
     filesBody,
     files.map((file) => {
+      // Announced: a file that appears after the first list, and every change of status.
       const previous = lastStatus.get(file.id);
-      if (previous !== undefined && previous !== file.status) changes.push(`${fileLabel(file)} is now ${statusLabel(file.status)}.`);
+      if (previous === undefined && listed) changes.push(`${fileLabel(file)} was uploaded: ${statusLabel(file.status)}.`);
+      else if (previous !== undefined && previous !== file.status) changes.push(`${fileLabel(file)} is now ${statusLabel(file.status)}.`);
       lastStatus.set(file.id, file.status);
       return el(
         'tr',
@@ -171,6 +175,7 @@ function renderFiles(files) {
     }),
   );
   if (changes.length > 0) filesChanges.textContent = changes.join(' ');
+  listed = true;
 }
 
 followStream('/billings/files/events', { files: renderFiles }, (words, state) => {

@@ -160,7 +160,7 @@ test('a CSV uploaded with the keyboard alone is previewed, sent with a progress 
     }));
     assert.equal(row.name, 'debts-keyboard.csv');
     assert.deepEqual(row.counts, { rows: '5', imported: '3', duplicates: '1', invalid: '1', boletosIssued: '3', emailsSent: '3' });
-    assert.match(await page.$eval('#files-changes', (p: any) => p.textContent), /debts-keyboard\.csv is now done\./, 'the change is announced to screen readers');
+    assert.match(await page.$eval('#files-changes', (p: any) => p.textContent), /debts-keyboard\.csv (is now done|was uploaded: done)\./, 'the change is announced to screen readers');
     await saveScreenshot(page, 'console', 'home-done');
 
     // Its page, opened with the keyboard: counts per state and the invalid row with its reason.
