@@ -72,7 +72,6 @@ export function createConsoleModule(context: ModuleContext): Module {
     async start() {
       files = await loadStaticFiles();
     },
-    pending: () => 0,
     drain() {
       // Open streams would hold the drain for its whole grace: end them now; the browsers'
       // EventSource reconnects, through nginx, to the other instance.

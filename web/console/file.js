@@ -1,6 +1,6 @@
 // A file's page: its record from GET /billings/files/{id} (counts per state, invalid rows),
 // fetched again whenever the live list of files (GET /billings/files/events) shows it changed.
-import { el, failureInWords, followStream, formatCount, replaceChildren } from './console.js';
+import { apiReason, el, failureInWords, followStream, formatCount, replaceChildren } from './console.js';
 import { fileLabel, isFinal, statusLabel } from './billing-words.js';
 
 const id = decodeURIComponent(location.pathname.split('/').pop() ?? '');
@@ -36,7 +36,7 @@ async function load() {
   try {
     const response = await fetch(`/billings/files/${encodeURIComponent(id)}`, { headers: { Accept: 'application/json' } });
     const text = await response.text();
-    if (response.status === 404 && text.includes('erro')) {
+    if (response.status === 404 && apiReason(text) !== 'rota não encontrada') {
       problem.textContent = `There is no uploaded file with the id “${id}”.`;
       countsSection.hidden = true;
       invalidSection.hidden = true;
