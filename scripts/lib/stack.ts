@@ -150,7 +150,8 @@ export class Stack {
     readonly apiEnv: Record<string, string>,
     /** The local SMTP server's folder (index.tsv and the .eml files), when it runs. */
     readonly mailDir: string | undefined,
-    private readonly smtpSink: ApiInstance | undefined,
+    /** The local SMTP server's process, when it runs. */
+    readonly smtpSink: ApiInstance | undefined,
   ) {}
 
   /** Starts one more worker process (e.g. to replace one a test killed). */

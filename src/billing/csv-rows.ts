@@ -9,8 +9,9 @@ export const CSV_HEADER_TEXT = CSV_HEADER.join(',');
 const MAX_NAME = 200;
 const MAX_EMAIL = 254;
 const DIGITS = /^[0-9]{1,14}$/;
-// No whitespace (no header injection in the e-mail), no quotes, brackets, commas or backslashes.
-const EMAIL = /^[^\s@,;<>"'\\()[\]]+@[^\s@,;<>"'\\()[\].]+(?:\.[^\s@,;<>"'\\()[\].]+)+$/;
+// ASCII only (the e-mail's headers stay ASCII), no whitespace (no header injection), no quotes,
+// brackets, commas or backslashes; a dotted domain.
+const EMAIL = /^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 const AMOUNT = /^([0-9]{1,8})(?:\.([0-9]{1,2}))?$/;
 const DATE = /^(20[0-9]{2})-([0-9]{2})-([0-9]{2})$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

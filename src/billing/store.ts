@@ -46,14 +46,17 @@ export interface FileRow {
 }
 
 export function fileView(r: FileRow): FileView {
+  // bigint columns: numbers whatever the pool's int8 parser (the kernel's parses them, plain pg does not).
+  const bytesReceived = Number(r.bytes_received);
+  const bytesTotal = r.bytes_total === null ? null : Number(r.bytes_total);
   const settled = r.emails_sent + r.emails_failed;
   const progress = r.status === 'done' ? 1
-    : r.status === 'receiving' ? (r.bytes_total ? Math.min(1, r.bytes_received / r.bytes_total) : 0)
+    : r.status === 'receiving' ? (bytesTotal ? Math.min(1, bytesReceived / bytesTotal) : 0)
     : r.imported === 0 ? 1 : Math.min(1, settled / r.imported);
   return {
     id: r.id, name: r.name, status: r.status, rows: r.rows, imported: r.imported, duplicates: r.duplicates, invalid: r.invalid,
-    boletosIssued: r.boletos_issued, emailsSent: r.emails_sent, emailsFailed: r.emails_failed, bytesReceived: r.bytes_received,
-    bytesTotal: r.bytes_total, progress, sha256: r.sha256, createdAt: r.created_at, importedAt: r.imported_at, doneAt: r.done_at,
+    boletosIssued: r.boletos_issued, emailsSent: r.emails_sent, emailsFailed: r.emails_failed, bytesReceived,
+    bytesTotal, progress, sha256: r.sha256, createdAt: r.created_at, importedAt: r.imported_at, doneAt: r.done_at,
   };
 }
 
