@@ -117,9 +117,12 @@ function send(file) {
       } catch {
         record = {};
       }
+      const counts = `${formatCount(record.rows)} rows, ${formatCount(record.imported)} new debts, ${formatCount(record.duplicates)} duplicates, ${formatCount(record.invalid)} invalid`;
+      // 200, not 201: the same bytes were uploaded before, and the answer is that first file's record.
       status.textContent =
-        `${file.name} imported: ${formatCount(record.rows)} rows, ${formatCount(record.imported)} new debts, ` +
-        `${formatCount(record.duplicates)} duplicates, ${formatCount(record.invalid)} invalid. Its boletos and e-mails follow in the table below.`;
+        xhr.status === 200
+          ? `${file.name} was already uploaded (the same content${record.name ? `, as ${record.name}` : ''}): nothing new was imported. Its record: ${counts}.`
+          : `${file.name} imported: ${counts}. Its boletos and e-mails follow in the table below.`;
       form.reset();
       summary.textContent = '';
       preview.hidden = true;

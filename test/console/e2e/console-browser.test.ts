@@ -163,6 +163,13 @@ test('a CSV uploaded with the keyboard alone is previewed, sent with a progress 
     assert.match(await page.$eval('#files-changes', (p: any) => p.textContent), /debts-keyboard\.csv (is now done|was uploaded: done)\./, 'the change is announced to screen readers');
     await saveScreenshot(page, 'console', 'home-done');
 
+    // The same bytes again: the page says it was uploaded before, and nothing new appears.
+    await (await page.$('#file'))!.uploadFile(file);
+    await page.click('#upload-button');
+    await page.waitForFunction(() => /already uploaded/.test(document.getElementById('upload-status').textContent), { timeout: 15_000 });
+    assert.match(await page.$eval('#upload-status', (p: any) => p.textContent), /nothing new was imported\. Its record: 5 rows, 3 new debts, 1 duplicates, 1 invalid\./);
+    assert.equal(await page.$$eval('#files-table tbody tr', (rows: any[]) => rows.length), 1);
+
     // Its page, opened with the keyboard: counts per state and the invalid row with its reason.
     await tabTo(page, '#files-table tbody tr[data-status="done"] a');
     await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.keyboard.press('Enter')]);
