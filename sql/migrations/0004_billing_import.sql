@@ -46,9 +46,7 @@ CREATE TYPE billing_debt_state AS ENUM ('imported', 'boleto_issued', 'email_sent
 CREATE TABLE billing_debts (
   debt_id        uuid               PRIMARY KEY,
   -- Insertion order: the workers' jobs are ranges of it, and it is the boleto's "nosso número".
-  -- No sequence cache: with merges serialized (billing_merge_staging), each file's debts get one
-  -- contiguous range, so two files' jobs never cover the same debt.
-  seq            bigint             GENERATED ALWAYS AS IDENTITY CONSTRAINT billing_debts_seq_unique UNIQUE,
+  seq            bigint             GENERATED ALWAYS AS IDENTITY (CACHE 1000) CONSTRAINT billing_debts_seq_unique UNIQUE,
   -- No foreign key to billing_files: the file row is written in the same transaction as its
   -- debts (billing_merge_staging), and a per-row RI check would double the merge's time.
   file_id        uuid               NOT NULL,

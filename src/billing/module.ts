@@ -6,6 +6,7 @@ import busboy from 'busboy';
 import type { Readable } from 'node:stream';
 import { BodyStreamError, streamBody } from '../kernel/body-stream.js';
 import { ErrorCode } from '../kernel/errors.js';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PARAMETER, isValidIdempotencyKey, REPLAYED_HEADERS } from '../kernel/idempotency.js';
 import type { HttpResponder } from '../kernel/http-responder.js';
 import { log } from '../kernel/log.js';
 import type { Module, ModuleContext } from '../kernel/module.js';
@@ -54,7 +55,8 @@ export function createBillingModule(context: ModuleContext): Module {
   const events = new FileEvents(async () => serializeFiles(await store.listFiles()), settings.eventsMax);
   let uploads = 0;
 
-  const upload = (res: Parameters<Module['routes'][number]['handler']>[0], contentType: string, contentLength: string, responder: HttpResponder) => {
+  const upload = (res: Parameters<Module['routes'][number]['handler']>[0], contentType: string, contentLength: string, key: string, responder: HttpResponder) => {
+    if (key !== '' && !isValidIdempotencyKey(key)) return responder.failAndClose(ErrorCode.InvalidIdempotencyKey);
     const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
     const multipart = mediaType === 'multipart/form-data';
     if (!multipart && !CSV_TYPES.has(mediaType)) return responder.failAndClose(ErrorCode.UploadContentType);
@@ -65,11 +67,15 @@ export function createBillingModule(context: ModuleContext): Module {
     const bytesTotal = contentLength === '' ? null : Number(contentLength);
     const source = multipart ? fileOfForm(body.stream, contentType) : Promise.resolve({ file: body.stream, name: null });
     source
-      .then(({ file, name }) => store.importCsv(file, name, bytesTotal))
+      .then(({ file, name }) => store.importCsv(file, name, bytesTotal, key === '' ? null : key))
       .then(
         (outcome) => {
-          const status = outcome.status === 'imported' ? '201 Created' : '200 OK';
-          responder.json(status, serializeFile(outcome.file), [['Location', `/billings/files/${outcome.file.id}`]]);
+          if (outcome.status === 'key_in_progress') return responder.failAndClose(ErrorCode.IdempotencyKeyInProgress);
+          if (outcome.status === 'key_reused') return responder.failAndClose(ErrorCode.IdempotencyKeyReused);
+          const file = outcome.file!;
+          const location = ['Location', `/billings/files/${file.id}`] as const;
+          if (outcome.status === 'key_replayed') return responder.json('201 Created', serializeFile(file), [location, ...REPLAYED_HEADERS]);
+          responder.json(outcome.status === 'imported' ? '201 Created' : '200 OK', serializeFile(file), [location]);
         },
         (error: unknown) => {
           if (responder.finished) return;
@@ -107,7 +113,10 @@ export function createBillingModule(context: ModuleContext): Module {
             'Streamed into the database as it arrives; answered once every valid row is committed. Bounded: BILLING_UPLOAD_MAX_BYTES ' +
             '(default 256 MiB) per upload, BILLING_UPLOADS_MAX uploads at once per instance. A file that cannot be read as the CSV of part F ' +
             '(no or another header, an unterminated quote) is refused whole with 422 and leaves nothing; a row breaking a rule only is skipped ' +
-            'and listed in invalidRows.',
+            'and listed in invalidRows. With an Idempotency-Key (one scope: these routes have no caller identity), the same key with the same ' +
+            'bytes replays the first answer (201, Idempotent-Replayed: true), with other bytes is 422, while the first upload is still ' +
+            'receiving 409; the key is kept with the file.',
+          parameters: [IDEMPOTENCY_KEY_PARAMETER],
           requestBody: {
             required: true,
             content: {
@@ -116,19 +125,26 @@ export function createBillingModule(context: ModuleContext): Module {
             },
           },
           responses: {
-            201: { ...json('ArquivoCobranca', 'Imported: every valid row is committed (status processing, or done when no row was new).'), headers: { Location: { description: 'The file\'s URL.', schema: { type: 'string' } } } },
+            201: {
+              ...json('ArquivoCobranca', 'Imported: every valid row is committed (status processing, or done when no row was new); or the replay of an Idempotency-Key\'s first upload.'),
+              headers: {
+                Location: { description: 'The file\'s URL.', schema: { type: 'string' } },
+                'Idempotent-Replayed': { description: '`true` when this answer replays the first upload of the Idempotency-Key.', schema: { type: 'string', enum: ['true'] } },
+              },
+            },
+            409: errorResponse('An upload with the same Idempotency-Key is still receiving; this one was not read.'),
             200: { ...json('ArquivoCobranca', 'These bytes were uploaded before (same SHA-256): the first file\'s record; nothing changed.'), headers: { Location: { description: 'The first file\'s URL.', schema: { type: 'string' } } } },
             400: errorResponse('The multipart body is malformed.'),
             413: errorResponse('The body is larger than BILLING_UPLOAD_MAX_BYTES (declared or received): the rest is not read, nothing is imported.'),
             415: errorResponse('Neither multipart/form-data nor text/csv.'),
-            422: errorResponse('The form has no `file` field, or the file has no header or another one, or an unterminated quote. Nothing imported.'),
+            422: errorResponse('The form has no `file` field, or the file has no header or another one, or an unterminated quote; or the Idempotency-Key is malformed or was used with other bytes. Nothing imported.'),
             429: errorResponse('BILLING_UPLOADS_MAX uploads are in progress on this instance: retry shortly.'),
             503: errorResponse('The database is unreachable. Nothing is imported (the upload is one transaction): retrying is safe.'),
           },
         },
         handler(res, req, responder) {
           // Copied now: uWS's HttpRequest is gone once this handler returns.
-          upload(res, req.getHeader('content-type'), req.getHeader('content-length'), responder);
+          upload(res, req.getHeader('content-type'), req.getHeader('content-length'), req.getHeader(IDEMPOTENCY_KEY_HEADER), responder);
         },
       },
       {

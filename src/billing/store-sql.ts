@@ -11,7 +11,9 @@ export const FILE_COLUMNS = `f.id, f.name, f.status, f.rows, f.imported, f.dupli
 export const LIST_FILES = `SELECT ${FILE_COLUMNS} FROM billing_files f ORDER BY f.created_at DESC, f.id LIMIT $1`;
 export const FIND_FILE = `SELECT ${FILE_COLUMNS} FROM billing_files f WHERE f.id = $1`;
 export const INVALID_ROWS = 'SELECT line, reason FROM billing_invalid_rows WHERE file_id = $1 ORDER BY line LIMIT $2';
-export const CREATE_RECEIVING_FILE = 'INSERT INTO billing_files (name, bytes_total) VALUES ($1, $2) RETURNING id';
+export const CREATE_RECEIVING_FILE = `INSERT INTO billing_files (name, bytes_total, idempotency_key) VALUES ($1, $2, $3)
+  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`;
+export const FILE_OF_KEY = `SELECT ${FILE_COLUMNS} FROM billing_files f WHERE f.idempotency_key = $1`;
 export const REPORT_PROGRESS = "UPDATE billing_files SET bytes_received = $2, rows = $3, updated_at = now() WHERE id = $1 AND status = 'receiving'";
 export const REMOVE_RECEIVING_FILE = "DELETE FROM billing_files WHERE id = $1 AND status = 'receiving'";
 

@@ -3,6 +3,7 @@
 // never holds a connection the ledger's requests wait for), in ONE transaction: the staging
 // COPY, the merge into the debts, the invalid rows, the jobs and the file's counts commit
 // together or not at all.
+import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
@@ -15,7 +16,7 @@ import { BodyStreamError } from '../kernel/body-stream.js';
 import { CsvFileError, CsvToCopy } from './csv-to-copy.js';
 import { FILES_LISTED, INVALID_ROWS_RETURNED, type FileDetailView, type FileStatus, type FileView } from './schemas.js';
 import {
-  COPY_STAGING, CREATE_RECEIVING_FILE, CREATE_STAGING, FIND_FILE, INVALID_ROWS, LIST_FILES, MERGE_STAGING, REMOVE_RECEIVING_FILE,
+  COPY_STAGING, CREATE_RECEIVING_FILE, CREATE_STAGING, FILE_OF_KEY, FIND_FILE, INVALID_ROWS, LIST_FILES, MERGE_STAGING, REMOVE_RECEIVING_FILE,
   REPORT_PROGRESS,
 } from './store-sql.js';
 
@@ -60,7 +61,15 @@ export function fileView(r: FileRow): FileView {
   };
 }
 
-export type ImportOutcome = { status: 'imported' | 'duplicate_file'; file: FileView };
+/**
+ * imported: a new file (201). duplicate_file: these bytes were imported before, the first file's
+ * record (200). key_replayed: the Idempotency-Key's first upload, same bytes (its answer again).
+ * key_reused: the key was used with other bytes (422). key_in_progress: its first upload is still
+ * receiving (409; the body is not read).
+ */
+export type ImportOutcome =
+  | { status: 'imported' | 'duplicate_file' | 'key_replayed'; file: FileView }
+  | { status: 'key_reused' | 'key_in_progress'; file: undefined };
 
 export class PgBillingStore {
   private reachable = true;
@@ -87,9 +96,10 @@ export class PgBillingStore {
    * cannot be imported), StoreError (the database), or the source's error (the client went away);
    * in every such case nothing of the file remains.
    */
-  async importCsv(source: Readable, name: string | null, bytesTotal: number | null): Promise<ImportOutcome> {
-    const [created] = await this.all<{ id: string }>('billing_create_receiving_file', CREATE_RECEIVING_FILE, [name, bytesTotal]);
-    const fileId = created!.id;
+  async importCsv(source: Readable, name: string | null, bytesTotal: number | null, idempotencyKey: string | null = null): Promise<ImportOutcome> {
+    const [created] = await this.all<{ id: string }>('billing_create_receiving_file', CREATE_RECEIVING_FILE, [name, bytesTotal, idempotencyKey]);
+    if (created === undefined) return this.keyedAgain(source, idempotencyKey!);
+    const fileId = created.id;
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'crebitos-billing-import', statement_timeout: IMPORT_STATEMENT_TIMEOUT_MS });
     client.on('error', () => {}); // reported through the failing query instead
     const csv = new CsvToCopy();
@@ -125,6 +135,16 @@ export class PgBillingStore {
       clearInterval(progress);
       await client.end().catch(() => {});
     }
+  }
+
+  /** An upload with a key already used: replayed (same bytes), refused (other bytes) or in progress. */
+  private async keyedAgain(source: Readable, key: string): Promise<ImportOutcome> {
+    const [first] = await this.all<FileRow>('billing_file_of_key', FILE_OF_KEY, [key]);
+    if (first === undefined || first.status === 'receiving') return { status: 'key_in_progress', file: undefined };
+    // Only the bytes' hash is needed: the body is read through, nothing is parsed or stored.
+    const hash = createHash('sha256');
+    for await (const chunk of source) hash.update(chunk as Buffer);
+    return hash.digest('hex') === first.sha256 ? { status: 'key_replayed', file: fileView(first) } : { status: 'key_reused', file: undefined };
   }
 
   private async all<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T[]> {

@@ -154,3 +154,20 @@ test('GET /billings/files/events sends the files list at connect and again when 
     controller.abort();
   }
 });
+
+test('an Idempotency-Key replays its first upload (201, Idempotent-Replayed), is 422 with other bytes or when malformed', async () => {
+  const key = `upload-${Math.random()}`;
+  const body = csv([debt()]);
+  const first = await uploadCsv(env.url, body, { 'idempotency-key': key });
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  const replay = await uploadCsv(env.url, body, { 'idempotency-key': key });
+  assert.equal(replay.status, 201, replay.text);
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.equal(replay.json.id, first.json.id);
+  const other = await uploadCsv(env.url, csv([debt()]), { 'idempotency-key': key });
+  assert.equal(other.status, 422, other.text);
+  assert.match(other.json.erro, /Idempotency-Key/);
+  const malformed = await uploadCsv(env.url, body, { 'idempotency-key': 'x'.repeat(256) });
+  assert.equal(malformed.status, 422, malformed.text);
+});

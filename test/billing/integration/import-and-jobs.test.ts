@@ -29,15 +29,15 @@ test('a debtId already imported, or repeated in the file, is a duplicate: counte
   const b = debt();
   const first = await store.importCsv(source(csv([a, b])), 'first.csv', null);
   assert.equal(first.status, 'imported');
-  assert.deepEqual([first.file.imported, first.file.duplicates], [2, 0]);
+  assert.deepEqual([first.file!.imported, first.file!.duplicates], [2, 0]);
   const c = debt();
   const second = await store.importCsv(source(csv([a, c, c, b])), 'second.csv', null);
-  assert.deepEqual([second.file.rows, second.file.imported, second.file.duplicates, second.file.invalid], [4, 1, 3, 0]);
+  assert.deepEqual([second.file!.rows, second.file!.imported, second.file!.duplicates, second.file!.invalid], [4, 1, 3, 0]);
   assert.equal(await count('SELECT count(*)::int AS n FROM billing_debts WHERE debt_id = ANY($1)', [[a.debtId, b.debtId, c.debtId]]), 3);
   // The first line of a repeated debtId wins; the earlier file keeps its debts.
   const { rows } = await db.pool.query('SELECT file_id, line FROM billing_debts WHERE debt_id = $1', [c.debtId]);
-  assert.deepEqual(rows, [{ file_id: second.file.id, line: 3 }]);
-  assert.equal(await count('SELECT count(*)::int AS n FROM billing_debts WHERE debt_id = $1 AND file_id = $2', [a.debtId, first.file.id]), 1);
+  assert.deepEqual(rows, [{ file_id: second.file!.id, line: 3 }]);
+  assert.equal(await count('SELECT count(*)::int AS n FROM billing_debts WHERE debt_id = $1 AND file_id = $2', [a.debtId, first.file!.id]), 1);
 });
 
 test('the same bytes again answer the first file\'s record and change nothing; concurrent identical uploads import once', async () => {
@@ -47,15 +47,15 @@ test('the same bytes again answer the first file\'s record and change nothing; c
   const jobs = await count('SELECT count(*)::int AS n FROM billing_jobs');
   const again = await store.importCsv(source(body), 'renamed.csv', null);
   assert.equal(again.status, 'duplicate_file');
-  assert.equal(again.file.id, first.file.id);
+  assert.equal(again.file!.id, first.file!.id);
   assert.equal(await count('SELECT count(*)::int AS n FROM billing_files'), files);
   assert.equal(await count('SELECT count(*)::int AS n FROM billing_jobs'), jobs);
 
   const racing = csv([debt(), debt(), debt()]);
   const outcomes = await Promise.all([store.importCsv(source(racing), null, null), store.importCsv(source(racing), null, null)]);
   assert.deepEqual(outcomes.map((o) => o.status).sort(), ['duplicate_file', 'imported']);
-  assert.equal(outcomes[0]!.file.id, outcomes[1]!.file.id);
-  assert.equal(await count('SELECT count(*)::int AS n FROM billing_files WHERE id = $1', [outcomes[0]!.file.id]), 1);
+  assert.equal(outcomes[0]!.file!.id, outcomes[1]!.file!.id);
+  assert.equal(await count('SELECT count(*)::int AS n FROM billing_files WHERE id = $1', [outcomes[0]!.file!.id]), 1);
 });
 
 test('an upload that fails half-way (the client went away) leaves no file, no debt, no job', async () => {
@@ -87,8 +87,8 @@ test('while an upload streams, its record is visible as receiving with its progr
   slow.push(Buffer.from(text.slice(text.length / 2)));
   slow.push(null);
   const done = await importing;
-  assert.equal(done.file.imported, 3000);
-  assert.equal(done.file.status, 'processing');
+  assert.equal(done.file!.imported, 3000);
+  assert.equal(done.file!.status, 'processing');
 });
 
 test('a boletos job recorded by a stale claim changes nothing; e-mail outcomes recorded twice count once, and the file becomes done', async () => {
@@ -96,18 +96,18 @@ test('a boletos job recorded by a stale claim changes nothing; e-mail outcomes r
   const [a, b] = [debt(), debt()];
   const imported = await store.importCsv(source(csv([a, b])), null, null);
   const { rows: [job] } = await db.pool.query(CLAIM_JOBS, ['boletos', 1, 60_000]);
-  const { rows: debts } = await db.pool.query('SELECT seq FROM billing_debts WHERE file_id = $1 ORDER BY seq', [imported.file.id]);
+  const { rows: debts } = await db.pool.query('SELECT seq FROM billing_debts WHERE file_id = $1 ORDER BY seq', [imported.file!.id]);
   const seqs = debts.map((d) => d.seq);
   const lines = seqs.map(() => '0'.repeat(47));
   assert.equal((await db.pool.query(ISSUE_BOLETOS, [job.id, job.attempts - 1, seqs, lines, 200])).rows[0].issued, -1);
-  assert.equal(await count("SELECT count(*)::int AS n FROM billing_debts WHERE file_id = $1 AND state = 'imported'", [imported.file.id]), 2);
+  assert.equal(await count("SELECT count(*)::int AS n FROM billing_debts WHERE file_id = $1 AND state = 'imported'", [imported.file!.id]), 2);
   assert.equal((await db.pool.query(ISSUE_BOLETOS, [job.id, job.attempts, seqs, lines, 200])).rows[0].issued, 2);
   assert.equal((await db.pool.query(ISSUE_BOLETOS, [job.id, job.attempts, seqs, lines, 200])).rows[0].issued, -1, 'a done job records nothing');
 
   const record = (sent: boolean[], permanent: boolean[]) => db.pool.query(RECORD_EMAILS, [seqs, sent, permanent, ['', 'SMTP 550'], 5, 10, 100]);
   assert.equal((await record([true, false], [false, true])).rows[0].recorded, 2);
   assert.equal((await record([true, true], [false, false])).rows[0].recorded, 0, 'settled debts are not recorded again');
-  const file = (await store.findFile(imported.file.id))!;
+  const file = (await store.findFile(imported.file!.id))!;
   assert.deepEqual([file.boletosIssued, file.emailsSent, file.emailsFailed, file.status, file.progress], [2, 1, 1, 'done', 1]);
 });
 
