@@ -12,6 +12,14 @@ import { Transform, type TransformCallback } from 'node:stream';
 import Papa from 'papaparse';
 import { extraLines, invalidStagingLine, isBlankRecord, isExpectedHeader, rowProblem, validStagingLine } from './csv-rows.js';
 
+/**
+ * Input is parsed this many bytes at a time: uWS hands over up to 512 KiB at once, and the rows of
+ * a piece (papaparse's arrays and strings, the COPY text) are all alive until the piece is done.
+ * Measured on the 1.1M-row file in a plain process: peak RSS +75 MiB with 512 KiB pieces, +43 MiB
+ * with 16 KiB ones, at the same speed.
+ */
+const PIECE_BYTES = 16 * 1024;
+
 /** A record longer than this is refused with the whole file (an unterminated quote, most likely). */
 export const MAX_RECORD_CHARS = 64 * 1024;
 
@@ -56,7 +64,12 @@ export class CsvToCopy extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.byteLength;
     this.hash.update(chunk);
-    this.run(this.decoder.write(chunk), false, callback);
+    for (let start = 0; start < chunk.byteLength; start += PIECE_BYTES) {
+      const out = this.tryFeed(this.decoder.write(chunk.subarray(start, start + PIECE_BYTES)), false);
+      if (out instanceof Error) return callback(out);
+      if (out !== '') this.push(Buffer.from(out, 'utf8'));
+    }
+    callback();
   }
 
   override _flush(callback: TransformCallback): void {
@@ -64,14 +77,18 @@ export class CsvToCopy extends Transform {
   }
 
   private run(text: string, final: boolean, callback: TransformCallback): void {
-    let out: string;
-    try {
-      out = this.feed(text, final);
-    } catch (error) {
-      return callback(error as Error);
-    }
+    const out = this.tryFeed(text, final);
+    if (out instanceof Error) return callback(out);
     if (out !== '') this.push(Buffer.from(out, 'utf8'));
     callback();
+  }
+
+  private tryFeed(text: string, final: boolean): string | Error {
+    try {
+      return this.feed(text, final);
+    } catch (error) {
+      return error as Error;
+    }
   }
 
   private feed(text: string, final: boolean): string {

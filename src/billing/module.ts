@@ -49,11 +49,18 @@ BILLING_SMTP_CONNECTIONS), with the same \`Message-ID\` (\`<debtId@billing.crebi
 } as const;
 
 export function createBillingModule(context: ModuleContext): Module {
-  const { config, pool } = context;
+  const { config, pool, metrics } = context;
   const settings = config.billing;
   const store = new PgBillingStore(pool, config.databaseUrl);
   const events = new FileEvents(async () => serializeFiles(await store.listFiles()), settings.eventsMax);
   let uploads = 0;
+  const rowsImported = metrics.counter('crebitos_billing_rows_imported_total', 'CSV rows that became new debts (this instance).');
+  const rowsDuplicate = metrics.counter('crebitos_billing_rows_duplicate_total', 'CSV rows skipped as duplicates of an existing debtId (this instance).');
+  const rowsInvalid = metrics.counter('crebitos_billing_rows_invalid_total', 'CSV rows refused by a rule (this instance).');
+  const uploadsRefused = metrics.counter('crebitos_billing_uploads_refused_total', 'Uploads answered 4xx or 5xx: nothing imported (this instance).');
+  metrics.gauge('crebitos_billing_uploads_in_progress', 'Uploads streaming in on this instance.', () => uploads);
+  metrics.gauge('crebitos_billing_event_streams', 'Open GET /billings/files/events streams on this instance.', () => events.count);
+  metrics.asyncGauge('crebitos_billing_emails_pending', 'Imported debts whose e-mail is neither sent nor failed yet (database-wide).', () => store.pendingEmails());
 
   const upload = (res: Parameters<Module['routes'][number]['handler']>[0], contentType: string, contentLength: string, key: string, responder: HttpResponder) => {
     if (key !== '' && !isValidIdempotencyKey(key)) return responder.failAndClose(ErrorCode.InvalidIdempotencyKey);
@@ -70,14 +77,21 @@ export function createBillingModule(context: ModuleContext): Module {
       .then(({ file, name }) => store.importCsv(file, name, bytesTotal, key === '' ? null : key))
       .then(
         (outcome) => {
+          if (outcome.status === 'key_in_progress' || outcome.status === 'key_reused') uploadsRefused.inc();
           if (outcome.status === 'key_in_progress') return responder.failAndClose(ErrorCode.IdempotencyKeyInProgress);
           if (outcome.status === 'key_reused') return responder.failAndClose(ErrorCode.IdempotencyKeyReused);
           const file = outcome.file!;
+          if (outcome.status === 'imported') {
+            rowsImported.inc(file.imported);
+            rowsDuplicate.inc(file.duplicates);
+            rowsInvalid.inc(file.invalid);
+          }
           const location = ['Location', `/billings/files/${file.id}`] as const;
           if (outcome.status === 'key_replayed') return responder.json('201 Created', serializeFile(file), [location, ...REPLAYED_HEADERS]);
           responder.json(outcome.status === 'imported' ? '201 Created' : '200 OK', serializeFile(file), [location]);
         },
         (error: unknown) => {
+          uploadsRefused.inc();
           if (responder.finished) return;
           if (error instanceof BodyStreamError) {
             return responder.failAndClose(error.kind === 'too_large' ? ErrorCode.UploadTooLarge : ErrorCode.UploadMalformed);

@@ -15,6 +15,7 @@ export const CREATE_RECEIVING_FILE = `INSERT INTO billing_files (name, bytes_tot
   ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`;
 export const FILE_OF_KEY = `SELECT ${FILE_COLUMNS} FROM billing_files f WHERE f.idempotency_key = $1`;
 export const REPORT_PROGRESS = "UPDATE billing_files SET bytes_received = $2, rows = $3, updated_at = now() WHERE id = $1 AND status = 'receiving'";
+export const PENDING_EMAILS = "SELECT coalesce(sum(imported - emails_sent - emails_failed), 0)::bigint AS n FROM billing_files WHERE status = 'processing'";
 export const REMOVE_RECEIVING_FILE = "DELETE FROM billing_files WHERE id = $1 AND status = 'receiving'";
 
 // The import transaction, on the upload's own connection.

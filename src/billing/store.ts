@@ -16,7 +16,7 @@ import { BodyStreamError } from '../kernel/body-stream.js';
 import { CsvFileError, CsvToCopy } from './csv-to-copy.js';
 import { FILES_LISTED, INVALID_ROWS_RETURNED, type FileDetailView, type FileStatus, type FileView } from './schemas.js';
 import {
-  COPY_STAGING, CREATE_RECEIVING_FILE, CREATE_STAGING, FILE_OF_KEY, FIND_FILE, INVALID_ROWS, LIST_FILES, MERGE_STAGING, REMOVE_RECEIVING_FILE,
+  COPY_STAGING, CREATE_RECEIVING_FILE, CREATE_STAGING, FILE_OF_KEY, FIND_FILE, INVALID_ROWS, LIST_FILES, MERGE_STAGING, PENDING_EMAILS, REMOVE_RECEIVING_FILE,
   REPORT_PROGRESS,
 } from './store-sql.js';
 
@@ -88,6 +88,11 @@ export class PgBillingStore {
     if (row === undefined) return undefined;
     const invalidRows = row.invalid === 0 ? [] : await this.all<{ line: number; reason: string }>('billing_invalid_rows', INVALID_ROWS, [id, INVALID_ROWS_RETURNED]);
     return { ...fileView(row), invalidRows, invalidRowsTruncated: row.invalid > invalidRows.length };
+  }
+
+  /** Imported debts not settled yet (e-mail neither sent nor failed), from the files' counters. */
+  async pendingEmails(): Promise<number> {
+    return Number((await this.all<{ n: number }>('billing_pending_emails', PENDING_EMAILS, []))[0]!.n);
   }
 
   /**

@@ -171,3 +171,20 @@ test('an Idempotency-Key replays its first upload (201, Idempotent-Replayed), is
   const malformed = await uploadCsv(env.url, body, { 'idempotency-key': 'x'.repeat(256) });
   assert.equal(malformed.status, 422, malformed.text);
 });
+
+test('GET /metrics counts the imported, duplicate and invalid rows and the refused uploads, with uploads in progress and pending e-mails', async () => {
+  for (const instance of env.stack.instances) {
+    const metrics = await (await fetch(`http://127.0.0.1:${instance.port}/metrics`)).text();
+    for (const name of ['crebitos_billing_rows_imported_total', 'crebitos_billing_rows_duplicate_total', 'crebitos_billing_rows_invalid_total', 'crebitos_billing_uploads_refused_total', 'crebitos_billing_uploads_in_progress', 'crebitos_billing_event_streams', 'crebitos_billing_emails_pending']) {
+      assert.match(metrics, new RegExp(`^${name} \\d+`, 'm'), name);
+    }
+  }
+  const total = async (name: string) => {
+    let sum = 0;
+    for (const instance of env.stack.instances) sum += Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`http://127.0.0.1:${instance.port}/metrics`)).text())![1]);
+    return sum;
+  };
+  assert.ok((await total('crebitos_billing_rows_imported_total')) >= 10);
+  assert.ok((await total('crebitos_billing_rows_invalid_total')) >= 3);
+  assert.ok((await total('crebitos_billing_uploads_refused_total')) >= 3);
+});
