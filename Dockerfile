@@ -31,6 +31,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY sql ./sql
+# The console's static files (src/console/static-files.ts reads them at start).
+COPY web ./web
 USER node
 EXPOSE 8080
 # Exec form: node is PID 1 and receives SIGTERM itself, so it drains before exiting.

@@ -56,7 +56,7 @@ export const API_ENV_NAMES = [
 export type ApiEnvName = (typeof API_ENV_NAMES)[number];
 
 /** The business modules an instance can run (operations is always on). */
-export const MODULE_NAMES = ['ledger', 'transfers', 'pix', 'billing'] as const;
+export const MODULE_NAMES = ['ledger', 'transfers', 'pix', 'billing', 'console'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export interface Config {

@@ -4,6 +4,7 @@
 import { createBillingModule } from './billing/module.js';
 import type { ModuleName } from './config.js';
 import type { Module, ModuleContext, ModuleFactory } from './kernel/module.js';
+import { createConsoleModule } from './console/module.js';
 import { createLedgerModule } from './ledger/module.js';
 import { createOperationsModule } from './operations/module.js';
 import { createPixModule } from './pix/module.js';
@@ -14,6 +15,7 @@ const MODULE_FACTORIES: Readonly<Record<ModuleName, ModuleFactory>> = {
   transfers: createTransfersModule,
   pix: createPixModule,
   billing: createBillingModule,
+  console: createConsoleModule,
 };
 
 export function composeModules(names: readonly ModuleName[], context: ModuleContext): Module[] {

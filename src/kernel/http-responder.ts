@@ -131,11 +131,19 @@ export class HttpResponder implements Responder {
         });
         return accepted;
       },
+      onWritable: (listener: () => void) => {
+        if (!open) return;
+        res.onWritable(() => {
+          listener();
+          return true;
+        });
+      },
       end: () => {
         if (!open) return;
         open = false;
         this.streamClosed = undefined;
-        res.cork(() => res.end());
+        // While draining, the connection closes too: an idle kept-alive one would hold the drain.
+        res.cork(() => res.end('', this.edge.draining));
       },
       get open() {
         return open;
@@ -173,6 +181,8 @@ export class HttpResponder implements Responder {
 export interface BodyWriter {
   /** Writes a piece, corked; false when the client's buffer is full or the stream is closed. */
   write(text: string): boolean;
+  /** Calls `listener` once the output buffered by uWS has drained (after write returned false). */
+  onWritable(listener: () => void): void;
   /** Ends the answer (idempotent). */
   end(): void;
   readonly open: boolean;

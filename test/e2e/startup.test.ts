@@ -60,5 +60,5 @@ test('a migration edited after it was applied stops the instance at once, naming
 test('MODULES names the modules an instance serves; an unknown one is refused at start', () => {
   const result = runApi({ DATABASE_URL: 'postgres://x@127.0.0.1:1/x', MODULES: 'ledger,casino' });
   assert.equal(result.status, 2);
-  assert.match(result.stderr, /MODULES must be a comma-separated list of ledger, transfers, pix, billing, got "ledger,casino"/);
+  assert.match(result.stderr, /MODULES must be a comma-separated list of ledger, transfers, pix, billing, console, got "ledger,casino"/);
 });

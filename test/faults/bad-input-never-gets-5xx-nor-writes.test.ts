@@ -84,8 +84,10 @@ test('thousands of random and mutated requests through nginx and straight at an 
           problems.push({ port, fuzz, problem: `error ${response.status} without a JSON {"erro"} body: ${response.body.toString('latin1').slice(0, 100)}` });
         }
       }
-      // A transaction's 200 has a numeric saldo at the top; a statement's has an object.
-      if (response.status === 200 && !fuzz.head && typeof JSON.parse(response.body.toString('utf8')).saldo === 'number') transactionsAnswered200++;
+      // A transaction's 200 has a numeric saldo at the top; a statement's has an object (and the
+      // console's pages, e.g. GET /, are HTML).
+      const json = response.headers['content-type']?.startsWith('application/json') === true;
+      if (response.status === 200 && !fuzz.head && json && typeof JSON.parse(response.body.toString('utf8')).saldo === 'number') transactionsAnswered200++;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));

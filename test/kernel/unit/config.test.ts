@@ -73,7 +73,7 @@ test('the transfers settings have documented defaults: no authorizer, notifier o
     [t.authorizerUrl, t.notifyUrl, t.adminToken, t.authorizerTimeoutMs, t.authorizerConnections, t.notifyMaxAttempts, t.tokenTtlS, t.loginMaxFailures, t.loginWindowS, t.passwordScryptLogN],
     [undefined, undefined, undefined, 2000, 16, 10, 3600, 5, 60, 15],
   );
-  assert.deepEqual(loadConfig({ DATABASE_URL }).modules, ['ledger', 'transfers', 'pix', 'billing']);
+  assert.deepEqual(loadConfig({ DATABASE_URL }).modules, ['ledger', 'transfers', 'pix', 'billing', 'console']);
   assert.ok(Object.isFrozen(t));
 });
 

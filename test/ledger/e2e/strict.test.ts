@@ -83,7 +83,8 @@ test('a body over 1 KiB is 413, declared or streamed, at nginx and at an instanc
 });
 
 test('unknown routes are 404 and a known route with another method is 405, with a JSON body', async () => {
-  for (const path of ['/', '/clientes', '/clientes/1', '/clientes/1/extrato/', '/clientes/1/outra', '/x/1/extrato']) {
+  // (`/` is the console's page when the console module runs.)
+  for (const path of ['/nada', '/clientes', '/clientes/1', '/clientes/1/extrato/', '/clientes/1/outra', '/x/1/extrato']) {
     const response = await request(`${env.url}${path}`);
     assert.equal(response.status, 404, path);
     assert.equal(typeof response.json.erro, 'string');
