@@ -273,12 +273,13 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`MODULES names a module twice: "${read('MODULES')}"`);
   }
 
+  const dbPoolSize = int('DB_POOL_SIZE', 3, 1, 100);
   const config: Config = {
     host: read('HOST') || '127.0.0.1',
     port: int('PORT', 8080, 1, 65535),
     reusePort: bool('REUSE_PORT', false),
     databaseUrl,
-    dbPoolSize: int('DB_POOL_SIZE', 3, 1, 100),
+    dbPoolSize,
     dbBatchesInFlight: int('DB_BATCHES_IN_FLIGHT', 1, 1, 100),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
     dbFailoverWaitMs: int('DB_FAILOVER_WAIT_MS', 0, 0, 30000),
@@ -304,7 +305,8 @@ export function loadConfig(env: Env = process.env): Config {
       notifyBackoffMaxMs: int('NOTIFY_BACKOFF_MAX_MS', 600000, 1, 86400000),
       notifyConcurrency: int('NOTIFY_CONCURRENCY', 64, 1, 1024),
       notifyPollMs: int('NOTIFY_POLL_MS', 200, 10, 60000),
-      callsInFlight: int('TRANSFER_CALLS_IN_FLIGHT', 2, 1, 100),
+      // Unset: 2, or the whole pool when it is smaller (DB_POOL_SIZE=1 stays a valid setting).
+      callsInFlight: int('TRANSFER_CALLS_IN_FLIGHT', Math.min(2, dbPoolSize), 1, 100),
       adminToken: adminToken(),
       tokenTtlS: int('TOKEN_TTL_S', 3600, 1, 31536000),
       loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 1, 1000),
