@@ -12,6 +12,7 @@
 // worker killed anywhere leaves at most one e-mail per lane sent but not recorded, and that one
 // alone is sent again when its job's lease ends: at most BILLING_SMTP_CONNECTIONS repeats per
 // kill, each with the same Message-ID (<debtId@billing.crebitos>), so a receiver can tell.
+import { StopSignal } from '../kernel/stop-signal.js';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { BillingConfig } from '../config.js';
@@ -137,10 +138,9 @@ class OutcomeRecorder {
 
 export class BillingProcessor {
   readonly stats: BillingStats = { boletos: 0, sent: 0, failed: 0 };
-  private stopping = false;
+  private readonly stopSignal = new StopSignal();
   private loops: Promise<void>[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly wake = new Set<() => void>();
   private readonly transport: Transporter;
   private readonly recorder: OutcomeRecorder;
   /**
@@ -178,9 +178,8 @@ export class BillingProcessor {
 
   /** Stops claiming; each lane finishes (and records) the e-mail it is sending. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.stopSignal.raise();
     clearInterval(this.sweepTimer);
-    for (const wake of [...this.wake]) wake();
     await Promise.all(this.loops);
     this.transport.close();
   }
@@ -192,12 +191,12 @@ export class BillingProcessor {
   }
 
   private async boletoLoop(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopSignal.stopped) {
       try {
         const job = await this.claim('boletos', this.config.jobLeaseMs);
         this.boletosPending = job !== undefined;
         if (job === undefined) {
-          await this.sleep(this.config.pollMs);
+          await this.stopSignal.sleep(this.config.pollMs);
           continue;
         }
         const { rows } = await this.pool.query<{ seq: string; amount_cents: number; due_date: string }>({ name: 'billing_debts_to_issue', text: DEBTS_TO_ISSUE, values: [job.seq_from, job.seq_to] });
@@ -213,15 +212,15 @@ export class BillingProcessor {
       } catch (error) {
         // The job stays claimed until its lease ends, then any worker takes it again.
         log.warn('issuing boletos failed; retrying', { error: (error as Error).message });
-        await this.sleep(1000);
+        await this.stopSignal.sleep(1000);
       }
     }
   }
 
   private async emailLane(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopSignal.stopped) {
       if (this.boletosPending) {
-        await this.sleep(this.config.pollMs);
+        await this.stopSignal.sleep(this.config.pollMs);
         continue;
       }
       let job: Job | undefined;
@@ -229,18 +228,18 @@ export class BillingProcessor {
         job = await this.claim('emails', this.config.jobLeaseMs);
       } catch (error) {
         log.warn('claiming e-mail jobs failed; retrying', { error: (error as Error).message });
-        await this.sleep(1000);
+        await this.stopSignal.sleep(1000);
         continue;
       }
       if (job === undefined) {
-        await this.sleep(this.config.pollMs);
+        await this.stopSignal.sleep(this.config.pollMs);
         continue;
       }
       try {
         await this.sendJob(job);
       } catch (error) {
         log.warn('e-mail job failed; it is due again when its lease ends', { job: job.id, error: (error as Error).message });
-        await this.sleep(1000);
+        await this.stopSignal.sleep(1000);
       }
     }
   }
@@ -249,7 +248,7 @@ export class BillingProcessor {
     const { rows } = await this.pool.query<DebtToEmail>({ name: 'billing_debts_to_email', text: DEBTS_TO_EMAIL, values: [job.seq_from, job.seq_to] });
     let leaseExtendedAt = Date.now();
     for (const debt of rows) {
-      if (this.stopping) return; // the rest is due again when the lease ends
+      if (this.stopSignal.stopped) return; // the rest is due again when the lease ends
       if (Date.now() - leaseExtendedAt > this.config.jobLeaseMs / 4) {
         const { rows: [lease] } = await this.pool.query<{ extended: boolean }>({ name: 'billing_extend_job_lease', text: EXTEND_JOB_LEASE, values: [job.id, job.attempts, this.config.jobLeaseMs] });
         if (!lease!.extended) return; // another worker holds it now
@@ -280,18 +279,5 @@ export class BillingProcessor {
     } catch (error) {
       log.warn('removing stale uploads failed', { error: (error as Error).message });
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake.add(done);
-    });
   }
 }

@@ -5,6 +5,7 @@
 // exponential backoff and jitter, or dead). A claim is a lease: if this process dies, what it held
 // becomes due again when the lease ends, for any worker. Nothing is sent from memory: every
 // attempt starts from a committed row.
+import { StopSignal } from '../kernel/stop-signal.js';
 import type pg from 'pg';
 import { Pool } from 'undici';
 import type { TransfersConfig } from '../config.js';
@@ -34,14 +35,13 @@ export interface NotifierStats {
 
 export class Notifier {
   readonly stats: NotifierStats = { delivered: 0, failed: 0, died: 0 };
-  private stopping = false;
+  private readonly stopSignal = new StopSignal();
   private readonly http: Pool;
   private readonly path: string;
   private readonly batch: number;
   private readonly leaseMs: number;
   private loops: Promise<void>[] = [];
   private purgeTimer: NodeJS.Timeout | undefined;
-  private readonly wake = new Set<() => void>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -72,25 +72,24 @@ export class Notifier {
 
   /** Stops claiming, waits for the attempts in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.stopSignal.raise();
     clearInterval(this.purgeTimer);
-    for (const wake of [...this.wake]) wake();
     await Promise.all(this.loops);
     await this.http.close().catch(() => {});
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopSignal.stopped) {
       let rows: ClaimedRow[];
       try {
         rows = (await this.pool.query<ClaimedRow>({ name: 'claim_notifications', text: CLAIM_NOTIFICATIONS, values: [this.batch, this.leaseMs] })).rows;
       } catch (error) {
         log.warn('claiming notifications failed; retrying', { error: (error as Error).message });
-        await this.sleep(1000);
+        await this.stopSignal.sleep(1000);
         continue;
       }
       if (rows.length === 0) {
-        await this.sleep(this.config.notifyPollMs);
+        await this.stopSignal.sleep(this.config.notifyPollMs);
         continue;
       }
       const errors = await Promise.all(rows.map((row) => this.deliver(row)));
@@ -139,7 +138,7 @@ export class Notifier {
         // Unrecorded, the rows stay leased and are attempted again when the lease ends: a delivered
         // one is delivered again (at least once), with the same Idempotency-Key.
         log.warn('recording notification attempts failed', { error: (error as Error).message, attempt });
-        await this.sleep(500);
+        await this.stopSignal.sleep(500);
       }
     }
   }
@@ -151,18 +150,5 @@ export class Notifier {
     } catch (error) {
       log.warn('purge failed', { error: (error as Error).message });
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake.add(done);
-    });
   }
 }
