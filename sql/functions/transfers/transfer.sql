@@ -43,13 +43,10 @@ BEGIN
     status := 'key_reused';
     RETURN;
   ELSIF idem.state = 'replay' THEN
-    status := idem.outcome::transfer_status;
+    -- The first answer, rebuilt as transfer_replay() rebuilds it (one place for its shape).
+    SELECT r.status, r.id, r.payer, r.payee, r.value, r.created_at INTO status, id, payer, payee, value, created_at
+      FROM transfer_replay(p_token_hash, p_key, p_request_hash) r;
     replayed := true;
-    IF status = 'ok' THEN
-      SELECT t.id, t.payer, t.payee, t.value, to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        INTO id, payer, payee, value, created_at
-        FROM transfers t WHERE t.id = (idem.result ->> 'id')::bigint;
-    END IF;
     RETURN;
   END IF;
   IF NOT caller.valid THEN
