@@ -34,7 +34,8 @@ CRLF or LF line endings, an optional UTF-8 BOM; blank lines are skipped.
 
 **The upload streams**: the body goes through the CSV parser straight into Postgres \`COPY\` as it
 arrives (never held whole, in memory or on disk), into a staging table, then into the debts with
-one \`INSERT ... SELECT ... ON CONFLICT (debt_id) DO NOTHING\`, all in one transaction: the answer
+one \`INSERT ... SELECT\` that skips every \`debtId\` already stored or earlier in the file,
+all in one transaction: the answer
 comes once every valid row is committed, and a file whose upload fails half-way leaves nothing.
 A row that breaks a rule is recorded (its line, the header being line 1, and why) and skipped; a
 \`debtId\` that exists already is a duplicate and skipped. The same bytes uploaded again (SHA-256)

@@ -5,7 +5,7 @@
 --   constraint waits for it) -> this upload's receiving record is removed and the first file's id
 --   returned with status 'duplicate_file': nothing else changes;
 -- - otherwise every valid row goes into billing_debts in one INSERT ... SELECT (a debtId already
---   there, or earlier in the file, is a duplicate: ON CONFLICT DO NOTHING, the first line wins),
+--   there, or earlier in the file, is a duplicate: skipped, the first line wins),
 --   the invalid rows into billing_invalid_rows, boletos jobs over the new debts' seq range
 --   (p_batch debts each), and the record gets its counts and 'processing' ('done' when nothing
 --   was imported). Returns status 'imported' and the file's id.
@@ -35,14 +35,22 @@ BEGIN
   -- One merge at a time: each file's new debts take one contiguous seq range, and the jobs of two
   -- files never overlap (an e-mail job's debts are no other job's). Held until the commit.
   PERFORM pg_advisory_xact_lock(hashtext('billing_merge_staging'));
+  -- A debtId already in billing_debts, or earlier in the file, is a duplicate (the first line
+  -- wins). Found by an anti-join rather than ON CONFLICT DO NOTHING: its speculative insertion
+  -- costs a second index probe and an extra WAL record per row (bench/RESULTS.md, "Billing
+  -- import": the merge phase of npm run bench:billing, side by side). Correct
+  -- because merges are serialized by the lock above, taken before this statement's snapshot: every
+  -- earlier file's debts are committed and visible here; the primary key still refuses anything
+  -- else (an error, never a silent second row).
   WITH inserted AS (
     INSERT INTO billing_debts (debt_id, file_id, line, name, government_id, email, amount_cents, due_date)
-    SELECT s.debt_id, p_file_id, s.line, s.name, s.government_id, s.email, s.amount_cents, s.due_date
-      FROM billing_staging s WHERE s.reason IS NULL
+    SELECT DISTINCT ON (s.debt_id) s.debt_id, p_file_id, s.line, s.name, s.government_id, s.email, s.amount_cents, s.due_date
+      FROM billing_staging s
+     WHERE s.reason IS NULL
+       AND NOT EXISTS (SELECT 1 FROM billing_debts d WHERE d.debt_id = s.debt_id)
       -- In key order: the primary key grows by its right edge instead of at random places (measured
       -- ~1.5x faster for 1.1M rows); within one key the first line wins.
      ORDER BY s.debt_id, s.line
-    ON CONFLICT (debt_id) DO NOTHING
     RETURNING seq
   )
   SELECT count(*)::int, min(seq), max(seq) INTO v_imported, v_min, v_max FROM inserted;
