@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     const rows = [
       ['upload through nginx until 201 (every row committed)', seconds(uploadMs), '<= 10 s'],
       ['  of which: streaming, parsing and COPY into staging', imported ? seconds(imported.copyMs) : '?', ''],
-      ['  of which: the merge (INSERT ... SELECT ... ON CONFLICT, jobs, counts)', imported ? seconds(imported.mergeMs) : '?', ''],
+      ['  of which: the merge (INSERT ... SELECT of the new debts, jobs, counts)', imported ? seconds(imported.mergeMs) : '?', ''],
       ['boletos for every row, from the upload\'s start', seconds(boletosMs), '<= 30 s'],
       [`e-mails accepted by the SMTP server and recorded, per second (${flags.emailWindowS} s window)`, `${Math.round(recorded)}/s`, '>= 2,000/s'],
       ['peak RSS of an API instance during the upload', `${Math.max(...peak).toFixed(1)} MiB (idle ${Math.max(...idle).toFixed(1)})`, '< 100 MB'],
