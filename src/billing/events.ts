@@ -1,46 +1,52 @@
-// GET /billings/files/events: server-sent events with the files list. Each subscriber gets
-// `event: files` with the same JSON array as GET /billings/files at connect and whenever it
-// changes, and a heartbeat comment every HEARTBEAT_MS (so proxies and browsers keep the stream).
-// The list is read by one cheap poll per instance, only while a subscriber exists: no LISTEN
-// connection, no NOTIFY in the import or the worker's transactions. Subscribers are bounded
-// (BILLING_EVENTS_MAX); one that cannot keep up (its socket buffer full) is closed, and
-// EventSource reconnects by itself.
+// GET /billings/files/events: the files list as server-sent events, on the kernel's EventFeed
+// (bounded subscribers, a heartbeat comment, a reader that cannot keep up skipped, then dropped).
+// Each subscriber gets `event: files` with the same JSON array as GET /billings/files at connect
+// and whenever it changes. The list is read by one cheap poll per instance, only while a
+// subscriber exists: no LISTEN connection, no NOTIFY in the import or the worker's transactions.
 import { ErrorCode } from '../kernel/errors.js';
-import type { BodyWriter, HttpResponder } from '../kernel/http-responder.js';
+import { EventFeed } from '../kernel/event-stream.js';
+import type { HttpResponder } from '../kernel/http-responder.js';
 import { log } from '../kernel/log.js';
 
 export const POLL_MS = 1000;
 export const HEARTBEAT_MS = 15_000;
+export const FILES_EVENT = 'files';
 const HEADERS = [['Cache-Control', 'no-cache'], ['X-Accel-Buffering', 'no']] as const;
 
 export class FileEvents {
-  private readonly subscribers = new Set<BodyWriter>();
+  readonly feed: EventFeed;
   private poller: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private last = '';
+  /** The list last published; undefined while nobody listens. */
+  private last: string | undefined;
   private polling = false;
 
   constructor(
     /** The JSON text of GET /billings/files. */
     private readonly list: () => Promise<string>,
-    private readonly max: number,
-  ) {}
+    maxSubscribers: number,
+  ) {
+    this.feed = new EventFeed({
+      maxSubscribers, heartbeatMs: HEARTBEAT_MS, retryMs: 2000, maxBehindMs: 15_000,
+      onActive: () => this.start(), onIdle: () => this.stop(),
+    });
+  }
 
   get count(): number {
-    return this.subscribers.size;
+    return this.feed.size;
   }
 
   subscribe(responder: HttpResponder): void {
-    if (this.subscribers.size >= this.max) return responder.fail(ErrorCode.EventStreamsBusy);
-    // The first event is read before the stream opens, so that a database outage is a 503.
+    if (this.feed.full) return responder.fail(ErrorCode.EventStreamsBusy);
+    // The first list is read before the stream opens, so that a database outage is a 503.
     this.list().then(
       (json) => {
-        const writer = responder.stream('200 OK', 'text/event-stream; charset=utf-8', HEADERS, () => this.remove(writer));
-        if (writer === undefined) return; // the client went away meanwhile
-        this.subscribers.add(writer);
-        if (this.subscribers.size === 1) this.last = json;
-        writer.write(`retry: 2000\nevent: files\ndata: ${json}\n\n`);
-        this.startTimers();
+        if (this.feed.full) return responder.fail(ErrorCode.EventStreamsBusy); // filled meanwhile
+        this.publishIfChanged(json);
+        let unsubscribe = () => {};
+        const stream = responder.stream('200 OK', 'text/event-stream; charset=utf-8', HEADERS, () => unsubscribe());
+        if (stream === undefined) return; // the client went away meanwhile
+        stream.write(this.feed.opening());
+        unsubscribe = this.feed.subscribe(stream)!;
       },
       (error: unknown) => responder.fail((error as { code?: ErrorCode }).code ?? ErrorCode.Internal),
     );
@@ -48,28 +54,25 @@ export class FileEvents {
 
   /** Ends every stream (the instance drains). */
   close(): void {
-    for (const writer of [...this.subscribers]) writer.end();
-    this.subscribers.clear();
-    this.stopTimers();
+    this.feed.closeAll();
+    this.stop();
   }
 
-  private remove(writer: BodyWriter | undefined): void {
-    if (writer !== undefined) this.subscribers.delete(writer);
-    if (this.subscribers.size === 0) this.stopTimers();
+  private publishIfChanged(json: string): void {
+    if (json === this.last) return;
+    this.last = json;
+    this.feed.publish(FILES_EVENT, json);
   }
 
-  private startTimers(): void {
-    if (this.poller !== undefined) return;
+  private start(): void {
     this.poller = setInterval(() => void this.poll(), POLL_MS);
-    this.heartbeat = setInterval(() => this.broadcast(': heartbeat\n\n'), HEARTBEAT_MS);
+    this.poller.unref();
   }
 
-  private stopTimers(): void {
+  private stop(): void {
     clearInterval(this.poller);
-    clearInterval(this.heartbeat);
     this.poller = undefined;
-    this.heartbeat = undefined;
-    this.last = '';
+    this.last = undefined;
   }
 
   private async poll(): Promise<void> {
@@ -77,23 +80,11 @@ export class FileEvents {
     this.polling = true;
     try {
       const json = await this.list();
-      if (json !== this.last) {
-        this.last = json;
-        this.broadcast(`event: files\ndata: ${json}\n\n`);
-      }
+      if (this.poller !== undefined) this.publishIfChanged(json);
     } catch (error) {
       log.debug('files events: listing failed', { error: (error as Error).message });
     } finally {
       this.polling = false;
-    }
-  }
-
-  private broadcast(text: string): void {
-    for (const writer of [...this.subscribers]) {
-      if (!writer.write(text)) {
-        writer.end();
-        this.remove(writer);
-      }
     }
   }
 }

@@ -187,7 +187,8 @@ export function createBillingModule(context: ModuleContext): Module {
           description:
             '`text/event-stream`: `event: files` whose `data` is the same JSON array as GET /billings/files, at connect and whenever it changes ' +
             '(looked at every second while someone listens), and a `: heartbeat` comment every 15 s. At most BILLING_EVENTS_MAX streams per ' +
-            'instance; a stream that cannot keep up is closed (EventSource reconnects, `retry: 2000`). The instance ends its streams when it drains.',
+            'instance; a stream that cannot keep up skips lists (only the newest matters) and is closed if it stays behind 15 s (EventSource ' +
+            'reconnects, `retry: 2000`). The instance ends its streams when it drains.',
           responses: {
             200: { description: 'The event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
             429: errorResponse('BILLING_EVENTS_MAX streams are open on this instance.'),
