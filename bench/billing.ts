@@ -9,7 +9,7 @@
 //    once sending runs (a full 1.1M-e-mail run takes minutes); target >= 2,000/s;
 // 4. the peak RSS of each API instance during the upload (sampled every 20 ms); target < 100 MB.
 // Also the machine's steal time over the run (/proc/stat): on a shared host, figures are noisy.
-// Usage: npm run bench:billing [-- --rows 1100000 --email-window 20 --smtp-connections 16]
+// Usage: npm run bench:billing [-- --rows 1100000 --email-window 20 --smtp-connections 48]
 // Bounded: a watchdog stops the run after 15 minutes.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,9 +23,10 @@ import { textTable } from '../kit/table.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
 import { REFERENCE_ROWS, writeDebtsCsv } from './billing-csv.js';
+import { loadConfig } from '../src/config.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
-const HELP = 'Usage: npm run bench:billing [-- --rows 1100000 --email-window 20 --smtp-connections 16]\n';
+const HELP = 'Usage: npm run bench:billing [-- --rows 1100000 --email-window 20 --smtp-connections 48]\n';
 const flags = optionsOrExit(() => {
   const values = parseFlags(process.argv.slice(2), {
     rows: { type: 'string' },
@@ -36,7 +37,8 @@ const flags = optionsOrExit(() => {
   return {
     rows: integerFlag('rows', values.rows, REFERENCE_ROWS, { min: 1, max: 5_000_000 }),
     emailWindowS: secondsFlag('email-window', values['email-window'], 20, { min: 1, max: 600 }),
-    smtpConnections: integerFlag('smtp-connections', values['smtp-connections'], 16, { min: 1, max: 256 }),
+    // The worker's own default unless given.
+    smtpConnections: integerFlag('smtp-connections', values['smtp-connections'], loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/unused' }).billing.smtpConnections, { min: 1, max: 256 }),
     help: values.help ?? false,
   };
 }, HELP);
