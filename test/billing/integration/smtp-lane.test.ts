@@ -78,3 +78,33 @@ test('a lane with no server to reach rejects with a connection error, without th
   });
   lane.close();
 });
+
+test('a lane logs in with the user and password of its URL when the server asks for AUTH', async () => {
+  const logins: string[] = [];
+  const authServer = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth: (auth, _session, callback) => {
+      logins.push(`${auth.username}:${auth.password}`);
+      return auth.username === 'billing' && auth.password === 's3cret' ? callback(null, { user: auth.username }) : callback(new Error('bad credentials'));
+    },
+    onData: (stream, _session, callback) => {
+      stream.resume();
+      stream.on('end', () => callback());
+    },
+  });
+  await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const port = (authServer.server.address() as AddressInfo).port;
+    const lane = new SmtpLane(`smtp://billing:s3cret@127.0.0.1:${port}`, 2000);
+    await lane.send({ from: 'a@example.com', to: ['e@example.com'] }, raw(7));
+    lane.close();
+    const wrong = new SmtpLane(`smtp://billing:wrong@127.0.0.1:${port}`, 2000);
+    await assert.rejects(wrong.send({ from: 'a@example.com', to: ['e@example.com'] }, raw(8)), (error: SmtpError) => error.code === 'EAUTH');
+    wrong.close();
+    assert.deepEqual(logins, ['billing:s3cret', 'billing:wrong']);
+  } finally {
+    await new Promise<void>((resolve) => authServer.close(() => resolve()));
+  }
+});
