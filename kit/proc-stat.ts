@@ -6,7 +6,7 @@
 // share of all time: a mostly idle VM steals little in total even when each of its wake-ups waits,
 // so a share of all time would call a badly contended host quiet. Busy never includes steal: it
 // is CPU time the VM's processes got, comparable with the CPU time cgroups charge to a service.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** /proc/stat and /proc/<pid>/stat count in clock ticks: 100 per second on Linux x86-64 and arm64. */
 export const USER_HZ = 100;
@@ -49,4 +49,31 @@ export function parseProcessStat(text: string): number {
 /** CPU ticks (user + system) a process has used. */
 export async function processCpuTicks(pid: number): Promise<number> {
   return parseProcessStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/**
+ * CPU ticks (user + system) of a process and all its live descendants (e.g. a postmaster and its
+ * backends), from /proc/<pid>/stat; a descendant that exits between readings drops out.
+ */
+export async function processTreeCpuTicks(rootPid: number): Promise<number> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const stats = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')));
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  stats.forEach((text, i) => {
+    if (text === '') return;
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(pids[i]);
+    const ppid = Number(fields[1]);
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  });
+  let total = 0;
+  const pending = [rootPid];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    total += ticks.get(pid) ?? 0;
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }

@@ -24,7 +24,7 @@ Environment:
                  mock (scripts/lib/mock-services.ts) runs on a free loopback port and serves both
   SMTP_URL       where the worker sends the billing e-mails; when not set, a local SMTP server
                  (scripts/lib/smtp-sink.ts) runs on a free loopback port and keeps every message
-                 it receives as an .eml file under DATA_DIR/mail
+                 it receives in mbox files under DATA_DIR/mail
   WORKERS        worker processes (notifications, boletos, e-mails; default 1)
   Any API setting (DB_POOL_SIZE, BATCH_MAX, LOG_LEVEL, ...) is passed to both instances and the workers.
 `;

@@ -132,7 +132,12 @@ export interface BillingConfig {
   /** smtp:// or smtps:// URL the worker sends the debtors' e-mails to; unset: the worker issues no e-mail. */
   readonly smtpUrl: string | undefined;
   readonly emailFrom: string;
-  /** SMTP connections per worker, each with at most one message in flight. */
+  /**
+   * SMTP connections per worker, each with at most one message in flight: also the most e-mails a
+   * killed worker can repeat. Default 48: the e-mail rate follows the connections (each message
+   * waits for two SMTP round trips and its commit), and 48 stays under the 50 connections from one
+   * client that a default Postfix accepts (smtpd_client_connection_count_limit).
+   */
   readonly smtpConnections: number;
   /** One SMTP attempt's deadline (connect, greeting, data). */
   readonly emailTimeoutMs: number;
@@ -319,7 +324,7 @@ export function loadConfig(env: Env = process.env): Config {
       eventsMax: int('BILLING_EVENTS_MAX', 64, 1, 10000),
       smtpUrl: smtpUrl(),
       emailFrom: emailFrom(),
-      smtpConnections: int('BILLING_SMTP_CONNECTIONS', 16, 1, 256),
+      smtpConnections: int('BILLING_SMTP_CONNECTIONS', 48, 1, 256),
       emailTimeoutMs: int('BILLING_EMAIL_TIMEOUT_MS', 10000, 100, 600000),
       emailMaxAttempts: int('BILLING_EMAIL_MAX_ATTEMPTS', 5, 1, 1000),
       emailBackoffBaseMs: int('BILLING_EMAIL_BACKOFF_BASE_MS', 1000, 1, 3600000),

@@ -1,12 +1,19 @@
 // The local SMTP server `npm start` runs when SMTP_URL is not set (smtp-server, loopback only):
-// it accepts every message and keeps it as an .eml file under its folder, so a user sees the
-// real e-mails the worker sent. A message is answered 250 only once its file is written.
-//   <dir>/<NNNNNN>/<n>.eml     the messages, 10,000 per sub-folder
-//   <dir>/index.tsv            one line per message: n, Message-ID, recipients, file
-// Tests and the benchmark read the index (readSinkIndex). Standalone:
+// it accepts every message and keeps it in an mbox file under its folder, so a user sees the real
+// e-mails the worker sent (`mutt -f <dir>/000000.mbox`, or any mail reader that opens mbox). A
+// message is answered 250 only once it is written (handed to the kernel, as a file write was).
+//   <dir>/<NNNNNN>.mbox        the messages, 10,000 per file, in the mboxrd format: each after a
+//                              "From <sender> <date>" line, its lines starting with ">*From "
+//                              quoted with one more ">", a blank line after it
+//   <dir>/index.tsv            one line per message: n, Message-ID, recipients, file, offset and
+//                              length of the (quoted) message in the file
+// Appended, not one .eml file per message: creating a file cost the kernel 100-550 us per message
+// on the shared host (measured: bench:billing's SMTP server CPU per e-mail), the largest single
+// cost of the e-mail phase; an append costs ~30 us. Tests and the benchmark read the index
+// (readSinkIndex) and a message by its entry (readSinkMessage). Standalone:
 //   node dist/scripts/lib/smtp-sink.js <dir> [port]
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,20 +21,24 @@ import { SMTPServer } from 'smtp-server';
 
 /** Largest message accepted (a debtor's e-mail is ~1 KiB). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
-const PER_FOLDER = 10_000;
+const PER_FILE = 10_000;
+const CRLF = Buffer.from('\r\n');
 
 export interface SinkEntry {
   n: number;
   messageId: string;
   to: string;
   file: string;
+  offset: number;
+  length: number;
 }
 
 export class SmtpSink {
   private readonly server: SMTPServer;
   private index: WriteStream | undefined;
   private received = 0;
-  private readonly folders = new Set<string>();
+  /** The mbox file being appended to, and how many bytes it holds (the next message's offset). */
+  private mbox: { name: string; stream: WriteStream; bytes: number } | undefined;
 
   constructor(readonly dir: string) {
     this.server = new SMTPServer({
@@ -45,9 +56,10 @@ export class SmtpSink {
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
             return callback(Object.assign(new Error('message too large'), { responseCode: 552 }));
           }
-          const message = Buffer.concat(chunks);
+          const message = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const to = session.envelope.rcptTo.map((r) => r.address).join(',');
-          this.store(message, to).then(() => callback(), (error: Error) => callback(Object.assign(error, { responseCode: 451 })));
+          this.store(message, from, to, (error) => (error ? callback(Object.assign(error, { responseCode: 451 })) : callback()));
         });
       },
     });
@@ -57,6 +69,8 @@ export class SmtpSink {
   async listen(port = 0, host = '127.0.0.1'): Promise<number> {
     await mkdir(this.dir, { recursive: true });
     this.index = createWriteStream(path.join(this.dir, 'index.tsv'), { flags: 'a' });
+    // A sink restarted on the same folder goes on counting where it stopped.
+    this.received = (await readSinkIndex(this.dir)).length;
     await new Promise<void>((resolve, reject) => {
       this.server.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
@@ -66,20 +80,49 @@ export class SmtpSink {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await new Promise<void>((resolve) => (this.index ? this.index.end(() => resolve()) : resolve()));
+    const end = (stream: WriteStream | undefined) => new Promise<void>((resolve) => (stream ? stream.end(() => resolve()) : resolve()));
+    await end(this.mbox?.stream);
+    await end(this.index);
   }
 
-  private async store(message: Buffer, to: string): Promise<void> {
+  /** Appends the message to the current mbox file; calls back once the kernel has it. */
+  private store(message: Buffer, from: string, to: string, done: (error?: Error | null) => void): void {
     const n = ++this.received;
-    const folder = String(Math.floor(n / PER_FOLDER)).padStart(6, '0');
-    if (!this.folders.has(folder)) {
-      await mkdir(path.join(this.dir, folder), { recursive: true });
-      this.folders.add(folder);
+    const name = `${String(Math.floor(n / PER_FILE)).padStart(6, '0')}.mbox`;
+    if (this.mbox?.name !== name) {
+      this.mbox?.stream.end();
+      const file = path.join(this.dir, name);
+      const stream = createWriteStream(file, { flags: 'a' });
+      stream.on('error', (error) => process.stderr.write(`smtp sink: ${name}: ${error.message}\n`));
+      // Once per file: a sink restarted on its folder appends after what the file holds.
+      this.mbox = { name, stream, bytes: statSync(file, { throwIfNoEntry: false })?.size ?? 0 };
     }
-    const file = `${folder}/${n}.eml`;
-    await writeFile(path.join(this.dir, file), message);
-    this.index!.write(`${n}\t${messageIdOf(message)}\t${to}\t${file}\n`);
+    const mbox = this.mbox;
+    const separator = Buffer.from(`From ${from || 'MAILER-DAEMON'} ${asctime(new Date())}\r\n`, 'latin1');
+    const quoted = quoteFromLines(message);
+    const ending = quoted.length > 0 && quoted[quoted.length - 1] === 0x0a ? CRLF : Buffer.from('\r\n\r\n');
+    const offset = mbox.bytes + separator.length;
+    mbox.bytes = offset + quoted.length + ending.length;
+    mbox.stream.write(separator);
+    mbox.stream.write(quoted);
+    mbox.stream.write(ending, (error) => {
+      if (error) return done(error);
+      this.index!.write(`${n}\t${messageIdOf(message)}\t${to}\t${name}\t${offset}\t${quoted.length}\n`);
+      done();
+    });
   }
+}
+
+/** mboxrd: a line starting with ">*From " gets one more ">" (undone by readSinkMessage). */
+function quoteFromLines(message: Buffer): Buffer {
+  if (message.indexOf('From ') === -1) return message; // the common case: nothing to quote
+  return Buffer.from(message.toString('latin1').replace(/^(>*From )/gm, '>$1'), 'latin1');
+}
+
+/** The date of an mbox "From " line, as C's asctime() writes it: "Wed Dec  2 07:39:08 2026". */
+function asctime(date: Date): string {
+  const [day, , month, year, time] = date.toUTCString().split(' '); // "Wed, 02 Dec 2026 07:39:08 GMT"
+  return `${day!.slice(0, 3)} ${month} ${String(date.getUTCDate()).padStart(2, ' ')} ${time} ${year}`;
 }
 
 /** The Message-ID header of a raw message (its header block only), or '' when it has none. */
@@ -98,9 +141,21 @@ export async function readSinkIndex(dir: string): Promise<SinkEntry[]> {
     return [];
   }
   return text.split('\n').filter((line) => line !== '').map((line) => {
-    const [n, messageId, to, file] = line.split('\t');
-    return { n: Number(n), messageId: messageId!, to: to!, file: file! };
+    const [n, messageId, to, file, offset, length] = line.split('\t');
+    return { n: Number(n), messageId: messageId!, to: to!, file: file!, offset: Number(offset), length: Number(length) };
   });
+}
+
+/** One message the sink in `dir` kept, exactly as it was received. */
+export async function readSinkMessage(dir: string, entry: SinkEntry): Promise<Buffer> {
+  const file = await open(path.join(dir, entry.file), 'r');
+  try {
+    const quoted = Buffer.alloc(entry.length);
+    await file.read(quoted, 0, entry.length, entry.offset);
+    return quoted.indexOf('From ') === -1 ? quoted : Buffer.from(quoted.toString('latin1').replace(/^>(>*From )/gm, '$1'), 'latin1');
+  } finally {
+    await file.close();
+  }
 }
 
 // Run standalone: report readiness (and the port) over IPC to a supervisor (scripts/lib/stack.ts).

@@ -5,7 +5,7 @@
 // one call of billing_issue_boletos (one UPDATE for the batch, the files' counters, the e-mail
 // jobs of the range, the job done), all in one transaction.
 //
-// E-mails: BILLING_SMTP_CONNECTIONS lanes, each on its own pooled SMTP connection (nodemailer),
+// E-mails: BILLING_SMTP_CONNECTIONS lanes, each on its own SMTP connection (smtp-lane.ts),
 // each claiming an 'emails' job (EMAIL_BATCH debts) and sending its debts ONE AT A TIME: a lane
 // sends the next e-mail only after the outcome of the previous one is committed
 // (billing_record_emails; the lanes' outcomes are batched into one statement per commit). So a
@@ -13,11 +13,11 @@
 // alone is sent again when its job's lease ends: at most BILLING_SMTP_CONNECTIONS repeats per
 // kill, each with the same Message-ID (<debtId@billing.crebitos>), so a receiver can tell.
 import { StopSignal } from '../kernel/stop-signal.js';
-import nodemailer, { type Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { BillingConfig } from '../config.js';
 import { log } from '../kernel/log.js';
 import { debtPaymentLine, formatPaymentLine } from './boleto.js';
+import { type Envelope, type SmtpError, SmtpLane } from './smtp-lane.js';
 import {
   CLAIM_JOBS, DEBTS_TO_EMAIL, DEBTS_TO_ISSUE, EXTEND_JOB_LEASE, FINISH_EMAIL_JOB, ISSUE_BOLETOS, RECORD_EMAILS, REMOVE_STALE_UPLOADS,
 } from './store-sql.js';
@@ -73,9 +73,9 @@ export function brl(cents: number): string {
  * travels safely), ASCII headers (the addresses are ASCII by the CSV's rule, the subject by
  * construction). Composed here rather than by nodemailer's MailComposer, which costs ~0.4 ms of
  * CPU per message (bench:billing: the worker was the e-mail phase's bottleneck); nodemailer's
- * pooled SMTP transport still sends it.
+ * SMTP connection (smtp-lane.ts) still sends it.
  */
-export function emailOf(debt: DebtToEmail, from: string, now: Date = new Date()): { envelope: { from: string; to: string[] }; raw: string } {
+export function emailOf(debt: DebtToEmail, from: string, now: Date = new Date()): { envelope: Envelope; raw: string } {
   const due = `${debt.due_date.slice(8, 10)}/${debt.due_date.slice(5, 7)}/${debt.due_date.slice(0, 4)}`;
   const amount = brl(Number(debt.amount_cents));
   const text =
@@ -141,7 +141,7 @@ export class BillingProcessor {
   private readonly stopSignal = new StopSignal();
   private loops: Promise<void>[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly transport: Transporter;
+  private readonly lanes: SmtpLane[] = [];
   private readonly recorder: OutcomeRecorder;
   /**
    * Boletos first: while this worker's boleto loops find jobs, its e-mail lanes wait (an e-mail
@@ -153,15 +153,7 @@ export class BillingProcessor {
     private readonly pool: pg.Pool,
     private readonly config: BillingConfig,
   ) {
-    this.transport = nodemailer.createTransport({
-      url: config.smtpUrl,
-      pool: true,
-      maxConnections: config.smtpConnections,
-      maxMessages: Infinity,
-      connectionTimeout: config.emailTimeoutMs,
-      greetingTimeout: config.emailTimeoutMs,
-      socketTimeout: config.emailTimeoutMs,
-    } as never);
+    for (let i = 0; i < config.smtpConnections; i++) this.lanes.push(new SmtpLane(config.smtpUrl!, config.emailTimeoutMs));
     this.recorder = new OutcomeRecorder(pool, config);
   }
 
@@ -170,7 +162,7 @@ export class BillingProcessor {
     await this.pool.query({ name: 'billing_claim_jobs', text: CLAIM_JOBS, values: ['boletos', 0, this.config.jobLeaseMs] });
     this.loops = [
       ...Array.from({ length: BOLETO_LOOPS }, () => this.boletoLoop()),
-      ...Array.from({ length: this.config.smtpConnections }, () => this.emailLane()),
+      ...this.lanes.map((lane) => this.emailLane(lane)),
     ];
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
@@ -181,7 +173,7 @@ export class BillingProcessor {
     this.stopSignal.raise();
     clearInterval(this.sweepTimer);
     await Promise.all(this.loops);
-    this.transport.close();
+    for (const lane of this.lanes) lane.close();
   }
 
   private async claim(kind: 'boletos' | 'emails', leaseMs: number): Promise<Job | undefined> {
@@ -217,7 +209,7 @@ export class BillingProcessor {
     }
   }
 
-  private async emailLane(): Promise<void> {
+  private async emailLane(lane: SmtpLane): Promise<void> {
     while (!this.stopSignal.stopped) {
       if (this.boletosPending) {
         await this.stopSignal.sleep(this.config.pollMs);
@@ -236,7 +228,7 @@ export class BillingProcessor {
         continue;
       }
       try {
-        await this.sendJob(job);
+        await this.sendJob(job, lane);
       } catch (error) {
         log.warn('e-mail job failed; it is due again when its lease ends', { job: job.id, error: (error as Error).message });
         await this.stopSignal.sleep(1000);
@@ -244,7 +236,7 @@ export class BillingProcessor {
     }
   }
 
-  private async sendJob(job: Job): Promise<void> {
+  private async sendJob(job: Job, lane: SmtpLane): Promise<void> {
     const { rows } = await this.pool.query<DebtToEmail>({ name: 'billing_debts_to_email', text: DEBTS_TO_EMAIL, values: [job.seq_from, job.seq_to] });
     let leaseExtendedAt = Date.now();
     for (const debt of rows) {
@@ -254,7 +246,7 @@ export class BillingProcessor {
         if (!lease!.extended) return; // another worker holds it now
         leaseExtendedAt = Date.now();
       }
-      const outcome = await this.send(debt);
+      const outcome = await this.send(debt, lane);
       if (!(await this.recorder.record(outcome))) throw new Error('the outcome of an e-mail could not be recorded');
       if (outcome.sent) this.stats.sent++;
       else this.stats.failed++;
@@ -262,13 +254,14 @@ export class BillingProcessor {
     await this.pool.query({ name: 'billing_finish_email_job', text: FINISH_EMAIL_JOB, values: [job.id, job.attempts] });
   }
 
-  private async send(debt: DebtToEmail): Promise<Outcome> {
+  private async send(debt: DebtToEmail, lane: SmtpLane): Promise<Outcome> {
     try {
-      await this.transport.sendMail(emailOf(debt, this.config.emailFrom, new Date()));
+      const { envelope, raw } = emailOf(debt, this.config.emailFrom, new Date());
+      await lane.send(envelope, raw);
       return { seq: Number(debt.seq), sent: true, permanent: false, error: '' };
     } catch (error) {
-      const responseCode = (error as { responseCode?: number }).responseCode;
-      const reason = responseCode !== undefined ? `SMTP ${responseCode}: ${(error as Error).message}` : ((error as { code?: string }).code ?? (error as Error).message);
+      const { responseCode, code, message } = error as SmtpError;
+      const reason = responseCode !== undefined ? `SMTP ${responseCode}: ${message}` : (code ?? message);
       return { seq: Number(debt.seq), sent: false, permanent: responseCode !== undefined && responseCode >= 500, error: reason };
     }
   }

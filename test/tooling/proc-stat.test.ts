@@ -2,7 +2,8 @@
 // steal (a share of the CPU time wanted, not of all time), from bench:floor's former test.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseProcessStat, parseProcStat, processCpuTicks, readCpuTimes, stealPercent } from '../../kit/proc-stat.js';
+import { spawn } from 'node:child_process';
+import { parseProcessStat, parseProcStat, processCpuTicks, processTreeCpuTicks, readCpuTimes, stealPercent } from '../../kit/proc-stat.js';
 
 test('steal is the share of the CPU time wanted (busy + stolen) that the host kept', () => {
   const before = parseProcStat('cpu  100 0 50 800 10 3 2 40 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
@@ -30,4 +31,17 @@ test('this machine: /proc/stat reads, and this process has used some CPU', { ski
   assert.ok(times !== undefined && times.busy > 0 && times.steal >= 0);
   assert.ok((await processCpuTicks(process.pid)) >= 0);
   assert.throws(() => parseProcStat('intr 1 2 3\n'), /no "cpu " line/);
+});
+
+test('a process tree\'s CPU counts its live children: a child that burnt 0.3 s of CPU adds at least that', { skip: process.platform !== 'linux' }, async () => {
+  // The child spins until it has used 300 ms of CPU (however busy the host), then waits to be killed.
+  const child = spawn(process.execPath, ['-e', 'const t0 = process.cpuUsage(); while (process.cpuUsage(t0).user < 300000); console.log("done"); setInterval(() => {}, 1000);']);
+  try {
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const own = await processCpuTicks(process.pid);
+    const tree = await processTreeCpuTicks(process.pid);
+    assert.ok(tree - own >= 25, `the tree counted ${tree - own} ticks beyond this process`);
+  } finally {
+    child.kill();
+  }
 });

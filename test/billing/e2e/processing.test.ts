@@ -3,11 +3,9 @@
 // Message-ID derived from the debt id; the file's counters move and it reaches "done". A worker
 // killed mid-way resumes, and no e-mail is sent twice beyond the stated bound.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { readSinkIndex } from '../../../scripts/lib/smtp-sink.js';
+import { readSinkIndex, readSinkMessage } from '../../../scripts/lib/smtp-sink.js';
 import { formatPaymentLine } from '../../../src/billing/boleto.js';
 import { csv, debt, uploadCsv } from '../../helpers/billing.js';
 import { request } from '../../helpers/http.js';
@@ -41,7 +39,7 @@ test('each imported debt gets a boleto and one e-mail carrying its payment line,
   const ana = rows.find((r) => r.debt_id === debts[0]!.debtId)!;
   const entries = index.filter((e) => e.messageId === `<${ana.debt_id}@billing.crebitos>`);
   assert.equal(entries.length, 1, 'exactly one message for the debt');
-  const message = await simpleParser(await readFile(path.join(env.stack.mailDir!, entries[0]!.file)));
+  const message = await simpleParser(await readSinkMessage(env.stack.mailDir!, entries[0]!));
   assert.equal(message.messageId, `<${ana.debt_id}@billing.crebitos>`);
   assert.equal(entries[0]!.to, debts[0]!.email);
   assert.ok(message.text!.includes(formatPaymentLine(ana.payment_line)), message.text);

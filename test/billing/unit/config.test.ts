@@ -5,12 +5,12 @@ import { ConfigError, loadConfig } from '../../../src/config.js';
 
 const DATABASE_URL = 'postgres://u:p@127.0.0.1:5432/db';
 
-test('the billing defaults: 256 MiB uploads, 2 at once, 64 event streams, 16 SMTP connections, no SMTP_URL', () => {
+test('the billing defaults: 256 MiB uploads, 2 at once, 64 event streams, 48 SMTP connections, no SMTP_URL', () => {
   const { billing } = loadConfig({ DATABASE_URL });
   assert.deepEqual(
     { ...billing },
     {
-      uploadMaxBytes: 256 * 1024 * 1024, uploadsMax: 2, eventsMax: 64, smtpUrl: undefined, emailFrom: 'cobranca@crebitos.local', smtpConnections: 16,
+      uploadMaxBytes: 256 * 1024 * 1024, uploadsMax: 2, eventsMax: 64, smtpUrl: undefined, emailFrom: 'cobranca@crebitos.local', smtpConnections: 48,
       emailTimeoutMs: 10000, emailMaxAttempts: 5, emailBackoffBaseMs: 1000, emailBackoffMaxMs: 600000, pollMs: 200, jobLeaseMs: 60000,
     },
   );
