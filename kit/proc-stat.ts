@@ -61,12 +61,13 @@ export async function processTreeCpuTicks(rootPid: number): Promise<number> {
   const children = new Map<number, number[]>();
   const ticks = new Map<number, number>();
   stats.forEach((text, i) => {
-    if (text === '') return;
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (text === '') return; // exited meanwhile
     const pid = Number(pids[i]);
-    const ppid = Number(fields[1]);
-    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    ticks.set(pid, parseProcessStat(text));
+    const ppid = parentPid(text);
+    const siblings = children.get(ppid);
+    if (siblings === undefined) children.set(ppid, [pid]);
+    else siblings.push(pid);
   });
   let total = 0;
   const pending = [rootPid];
@@ -76,4 +77,10 @@ export async function processTreeCpuTicks(rootPid: number): Promise<number> {
     pending.push(...(children.get(pid) ?? []));
   }
   return total;
+}
+
+/** The parent's pid from a /proc/<pid>/stat line (field 4, the first after the state). */
+function parentPid(text: string): number {
+  const afterName = text.slice(text.lastIndexOf(')') + 2);
+  return Number(afterName.slice(afterName.indexOf(' ') + 1, afterName.indexOf(' ', afterName.indexOf(' ') + 1)));
 }
