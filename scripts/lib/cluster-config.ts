@@ -18,12 +18,12 @@ export const PATRONI_TIMING = { ttl: 5, loopWait: 1, retryTimeout: 2 } as const;
 
 /**
  * HAProxy's checks of each member's Patroni REST API (GET /primary: 200 only on the leader).
- * inter 500ms, fall 2, rise 1: a primary that stops answering is out within ~1 s, and a newly
- * promoted one is in at its first 200 (within 0.5 s of its promotion). on-marked-down
+ * inter 250ms, fall 2, rise 1: a primary that stops answering is out within ~0.5 s, and a newly
+ * promoted one is in at its first 200 (within 0.25 s of its promotion). on-marked-down
  * shutdown-sessions cuts the connections still open to a node that is no longer primary, so a
  * pooled connection never keeps talking to a demoted (read-only) node.
  */
-export const HAPROXY_CHECK = { interMs: 500, fall: 2, rise: 1, timeoutMs: 1000 } as const;
+export const HAPROXY_CHECK = { interMs: 250, fall: 2, rise: 1, timeoutMs: 1000 } as const;
 
 export const CLUSTER_SCOPE = 'crebitos';
 export const REPLICATION_USER = 'replicator';
