@@ -1,10 +1,10 @@
 // The transfers module's store on Postgres: one named (prepared) statement per operation, each a
 // call of one SQL function that does the atomic work and returns a typed outcome. Transfers are
-// batched naturally, as the ledger's credits and debits are: while `callsInFlight` transfer calls
-// are running, new transfers wait in a queue, and the next call takes all of them (up to
-// batchMax) in ONE transfer_batch call: one round trip and one commit for many transfers. At low
-// load a transfer goes out at once, alone, through transfer(). Each is answered only after the
-// commit that contains it. A transfer with an Idempotency-Key always goes alone through
+// batched naturally (kernel/natural-batch.ts), as the ledger's credits and debits are: while
+// `callsInFlight` transfer calls are running, new transfers wait, and the next call takes all of
+// them (up to batchMax) in ONE transfer_batch call: one round trip and one commit for many
+// transfers. At low load a transfer goes out at once, alone, through transfer(). Each is answered
+// only after the commit that contains it. A transfer with an Idempotency-Key always goes alone through
 // transfer() (which owns the key's rules), outside the queue: keys are the retry path, not the
 // hot one.
 import type pg from 'pg';
@@ -16,6 +16,7 @@ import {
   COUNT_DEAD_NOTIFICATIONS, CREATE_USER, DEAD_NOTIFICATIONS, DELETE_USER, FIND_USER, ISSUE_TOKEN, LOGIN_BEGIN, LOGIN_FAILED,
   REQUEUE_NOTIFICATION, TRANSFER, TRANSFER_BATCH, TRANSFER_REPLAY,
 } from './store-sql.js';
+import { NaturalBatch, type NaturalBatchOptions } from '../kernel/natural-batch.js';
 import { StoreError } from '../kernel/store-error.js';
 import { type KeyedRequest, type LoginState, type Outcome, type TransfersStore } from './use-cases.js';
 import type { Registration } from './request-bodies.js';
@@ -41,26 +42,18 @@ const TRANSFER_OUTCOMES: Readonly<Record<string, ErrorCode>> = {
   key_reused: ErrorCode.IdempotencyKeyReused,
 };
 
-export interface TransferBatching {
-  /** Transfer calls (transfer or transfer_batch) in flight at once per instance. */
-  readonly callsInFlight: number;
-  /** Most transfers in one call. */
-  readonly batchMax: number;
-  /** Waiting transfers beyond which new ones are refused with 503 at once. */
-  readonly queueMax: number;
-}
+/** Transfer calls (transfer or transfer_batch) in flight at once per instance, and the batches' bounds. */
+export type TransferBatching = NaturalBatchOptions;
 
 type TransferRow = [status: string, id: number, payer: number, payee: number, value: number, createdAt: string, replayed: boolean];
 type ReplayRow = [state: string, status: string | null, id: number | null, payer: number | null, payee: number | null, value: number | null, createdAt: string | null];
 
-interface PendingTransfer {
+interface TransferArguments {
   readonly tokenHash: Buffer;
   readonly payer: number;
   readonly payee: number;
   readonly cents: number;
   readonly request: KeyedRequest;
-  readonly resolve: (outcome: Outcome<TransferView>) => void;
-  readonly reject: (error: StoreError) => void;
 }
 
 interface UserRow {
@@ -76,19 +69,20 @@ interface UserRow {
 
 export class PgTransfersStore implements TransfersStore {
   private reachable = true;
-  private readonly queue: PendingTransfer[] = [];
-  private inFlight = 0;
+  private readonly transfers: NaturalBatch<TransferArguments, TransferRow>;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly batching: TransferBatching,
+    batching: TransferBatching,
     /** Told the size of every transfer call sent (1 for transfer, n for transfer_batch). */
-    private readonly onCall: (size: number) => void = () => {},
-  ) {}
+    onCall: (size: number) => void = () => {},
+  ) {
+    this.transfers = new NaturalBatch(batching, { one: (t) => this.single(t).then((rows) => rows[0]!), many: (batch) => this.batch(batch), onCall });
+  }
 
   /** Transfers accepted but not answered yet (queued or in a call). */
   get pending(): number {
-    return this.queue.length + this.inFlight;
+    return this.transfers.pending;
   }
 
   async createUser(user: Registration, passwordHash: string, request: KeyedRequest): Promise<Outcome<UserView>> {
@@ -120,13 +114,9 @@ export class PgTransfersStore implements TransfersStore {
   }
 
   transfer(tokenHash: Buffer, payer: number, payee: number, cents: number, request: KeyedRequest): Promise<Outcome<TransferView>> {
-    return new Promise((resolve, reject) => {
-      const transfer: PendingTransfer = { tokenHash, payer, payee, cents, request, resolve, reject };
-      if (request.key !== null) this.single(transfer).then((rows) => resolve(transferOutcome(rows[0]!)), reject);
-      else if (this.inFlight < this.batching.callsInFlight) this.sendTransfers([transfer]);
-      else if (this.queue.length < this.batching.queueMax) this.queue.push(transfer);
-      else reject(new StoreError(ErrorCode.Overloaded, 'too many transfers waiting for the database'));
-    });
+    const transfer: TransferArguments = { tokenHash, payer, payee, cents, request };
+    if (request.key !== null) return this.single(transfer).then((rows) => transferOutcome(rows[0]!));
+    return this.transfers.submit(transfer).then(transferOutcome);
   }
 
   async transferReplay(tokenHash: Buffer, request: KeyedRequest): Promise<Outcome<TransferView> | undefined> {
@@ -149,35 +139,11 @@ export class PgTransfersStore implements TransfersStore {
     return (await this.one<{ requeue_notification: boolean }>('requeue_notification', REQUEUE_NOTIFICATION, [id])).requeue_notification;
   }
 
-  private sendTransfers(batch: PendingTransfer[]): void {
-    this.inFlight++;
-    const size = batch.length;
-    this.onCall(size);
-    const call = size === 1 ? this.single(batch[0]!) : this.batch(batch);
-    call.then(
-      (rows) => {
-        for (let i = 0; i < size; i++) batch[i]!.resolve(transferOutcome(rows[i]!));
-      },
-      (error: StoreError) => {
-        // One item's fault (an error no outcome covers) must not fail the others: the batch
-        // rolled back as a whole, so each goes again alone and only the faulty one fails.
-        if (size === 1 || error.code === ErrorCode.DatabaseUnavailable) {
-          for (let i = 0; i < size; i++) batch[i]!.reject(error);
-          return;
-        }
-        for (const transfer of batch) this.single(transfer).then((rows) => transfer.resolve(transferOutcome(rows[0]!)), transfer.reject);
-      },
-    ).finally(() => {
-      this.inFlight--;
-      while (this.queue.length > 0 && this.inFlight < this.batching.callsInFlight) this.sendTransfers(this.queue.splice(0, this.batching.batchMax));
-    });
-  }
-
-  private single(t: PendingTransfer): Promise<TransferRow[]> {
+  private single(t: TransferArguments): Promise<TransferRow[]> {
     return this.all<TransferRow>('transfer', TRANSFER, [t.tokenHash, t.payer, t.payee, t.cents, t.request.key, t.request.hash], 'array');
   }
 
-  private batch(batch: PendingTransfer[]): Promise<TransferRow[]> {
+  private batch(batch: readonly TransferArguments[]): Promise<TransferRow[]> {
     const size = batch.length;
     const tokenHashes = new Array<Buffer>(size);
     const payers = new Array<number>(size);
