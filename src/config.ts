@@ -22,6 +22,7 @@ export const API_ENV_NAMES = [
   'PIX_STREAM_LEASE_S',
   'PIX_POLL_WAIT_MS',
   'PIX_MAX_STREAMS',
+  'PIX_PULL_CALLS_IN_FLIGHT',
   // transfers
   'AUTHORIZER_URL',
   'AUTHORIZER_TIMEOUT_MS',
@@ -117,6 +118,11 @@ export interface Config {
   readonly pixPollWaitMs: number;
   /** pix: open streams per ISPB (part E: 6); the next start gets 429. */
   readonly pixMaxStreams: number;
+  /**
+   * pix: pull calls (pix_pull or pix_pull_batch) in flight at once per instance; more pulls wait
+   * and go together in the next call (BATCH_MAX most, QUEUE_MAX waiting), sharing its commit.
+   */
+  readonly pixPullCallsInFlight: number;
   readonly transfers: TransfersConfig;
   readonly billing: BillingConfig;
 }
@@ -299,6 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
     pixStreamLeaseS: int('PIX_STREAM_LEASE_S', 60, 1, 86400),
     pixPollWaitMs: int('PIX_POLL_WAIT_MS', 8000, 100, 25000),
     pixMaxStreams: int('PIX_MAX_STREAMS', 6, 1, 1000),
+    pixPullCallsInFlight: int('PIX_PULL_CALLS_IN_FLIGHT', Math.min(2, dbPoolSize), 1, 100),
     transfers: Object.freeze({
       authorizerUrl: httpUrl('AUTHORIZER_URL'),
       authorizerTimeoutMs: int('AUTHORIZER_TIMEOUT_MS', 2000, 10, 60000),
@@ -338,6 +345,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.transfers.notifyBackoffBaseMs > config.transfers.notifyBackoffMaxMs) {
     problems.push(`NOTIFY_BACKOFF_BASE_MS (${config.transfers.notifyBackoffBaseMs}) cannot exceed NOTIFY_BACKOFF_MAX_MS (${config.transfers.notifyBackoffMaxMs})`);
+  }
+  if (config.pixPullCallsInFlight > config.dbPoolSize) {
+    problems.push(`PIX_PULL_CALLS_IN_FLIGHT (${config.pixPullCallsInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
   }
   if (config.transfers.callsInFlight > config.dbPoolSize) {
     problems.push(`TRANSFER_CALLS_IN_FLIGHT (${config.transfers.callsInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);

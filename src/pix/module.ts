@@ -85,7 +85,16 @@ messages addressed to it (the shape of the Beeteller/Blockfy Pix challenge).
 
 export function createPixModule(context: ModuleContext): Module {
   const { config, metrics, pool } = context;
-  const store = new PgPixStore(pool);
+  const pullBatchSize = metrics.histogram(
+    'crebitos_pix_call_pulls',
+    'Pulls per database call: 1 through pix_pull(), more through pix_pull_batch() (natural batching).',
+    [1, 2, 4, 8, 16, 32, 64],
+  );
+  const store = new PgPixStore(
+    pool,
+    { callsInFlight: config.pixPullCallsInFlight, batchMax: config.batchMax, queueMax: config.queueMax },
+    (size) => pullBatchSize.observe(size),
+  );
   const delivered = metrics.counter('crebitos_pix_messages_delivered_total', 'Messages sent to a stream in a 200.');
   const acknowledged = metrics.counter('crebitos_pix_messages_acknowledged_total', 'Messages acknowledged by a pull or a DELETE.');
   const expired = metrics.counter('crebitos_pix_messages_redelivered_total', 'Messages made available again because their stream\'s lease expired.');

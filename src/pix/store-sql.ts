@@ -3,6 +3,8 @@
 export const GENERATE_MESSAGES = 'SELECT pix_generate_messages($1, $2) AS created';
 export const START_STREAM = 'SELECT status, stream_id FROM pix_start_stream($1, $2, $3::interval)';
 export const PULL = 'SELECT status, pull_no, claimed, messages, acknowledged, expired FROM pix_pull($1, $2, $3, $4, $5::interval)';
+export const PULL_BATCH =
+  'SELECT item, status, pull_no, claimed, messages, acknowledged, expired FROM pix_pull_batch($1::bigint[], $2::text[], $3::int[], $4::int[], $5::interval[])';
 export const RELEASE_PULL = 'SELECT pix_release_pull($1, $2) AS released';
 export const CLOSE_STREAM = 'SELECT status, acknowledged FROM pix_close_stream($1, $2, $3)';
 export const EXPIRE_ALL = 'SELECT pix_expire_streams(NULL) AS released, (SELECT count(*)::int FROM pix_streams) AS open_streams';

@@ -1,20 +1,44 @@
 // The pix module's store on Postgres: one call of one function of sql/functions/pix/ per
 // operation, as named (prepared) statements on the shared pool; and the notifications, on ONE
 // dedicated connection outside the pool that LISTENs on channel `pix` and re-connects by itself.
+// Pulls are batched naturally (kernel/natural-batch.ts): under load a pull waits mostly for its
+// commit's WAL flush, and the pulls queued meanwhile share the next call's commit (pix_pull_batch).
 import pg from 'pg';
 import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
-import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, PULL, RELEASE_PULL, START_STREAM } from './store-sql.js';
+import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, PULL, PULL_BATCH, RELEASE_PULL, START_STREAM } from './store-sql.js';
+import { NaturalBatch, type NaturalBatchOptions } from '../kernel/natural-batch.js';
 import { StoreError } from '../kernel/store-error.js';
 import { type PixStore, type PullResult } from './use-cases.js';
 
 type PullRow = [status: string, pullNo: number, claimed: number, messages: string | null, acknowledged: number, expired: number];
+type PullBatchRow = [item: number, ...PullRow];
+
+interface PullArguments {
+  readonly stream: number;
+  readonly ispb: string;
+  readonly seen: number;
+  readonly max: number;
+  readonly hold: string;
+}
 
 export class PgPixStore implements PixStore {
   private reachable = true;
+  private readonly pulls: NaturalBatch<PullArguments, PullRow>;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    batching: NaturalBatchOptions,
+    /** Told the size of every pull call sent (1 for pix_pull, n for pix_pull_batch). */
+    onPullCall: (size: number) => void = () => {},
+  ) {
+    this.pulls = new NaturalBatch(batching, {
+      one: (p) => this.call<PullRow>('pix_pull', PULL, [p.stream, p.ispb, p.seen, p.max, p.hold]),
+      many: (batch) => this.pullBatch(batch),
+      onCall: onPullCall,
+    });
+  }
 
   generate(ispb: string, count: number): Promise<number> {
     return this.call<[number]>('pix_generate_messages', GENERATE_MESSAGES, [ispb, count]).then((row) => row[0]);
@@ -27,7 +51,7 @@ export class PgPixStore implements PixStore {
   }
 
   pull(stream: number, ispb: string, seen: number, max: number, hold: string): Promise<PullResult | undefined> {
-    return this.call<PullRow>('pix_pull', PULL, [stream, ispb, seen, max, hold]).then((row) =>
+    return this.pulls.submit({ stream, ispb, seen, max, hold }).then((row) =>
       row[0] === 'ok' ? { pullNo: row[1], claimed: row[2], messages: row[3] ?? '', acknowledged: row[4], expired: row[5] } : undefined,
     );
   }
@@ -44,7 +68,33 @@ export class PgPixStore implements PixStore {
     return this.call<[number, number]>('pix_expire_all', EXPIRE_ALL, []).then((row) => ({ released: row[0], openStreams: row[1] }));
   }
 
+  private async pullBatch(batch: readonly PullArguments[]): Promise<PullRow[]> {
+    const size = batch.length;
+    const streams = new Array<number>(size);
+    const ispbs = new Array<string>(size);
+    const seens = new Array<number>(size);
+    const maxes = new Array<number>(size);
+    const holds = new Array<string>(size);
+    for (let i = 0; i < size; i++) {
+      const p = batch[i]!;
+      streams[i] = p.stream;
+      ispbs[i] = p.ispb;
+      seens[i] = p.seen;
+      maxes[i] = p.max;
+      holds[i] = p.hold;
+    }
+    const rows = await this.query<PullBatchRow>('pix_pull_batch', PULL_BATCH, [streams, ispbs, seens, maxes, holds]);
+    // The function pulls in stream order; `item` puts each outcome back at its pull's place.
+    const outcomes = new Array<PullRow>(size);
+    for (const [item, ...outcome] of rows) outcomes[item - 1] = outcome;
+    return outcomes;
+  }
+
   private call<Row extends unknown[]>(name: string, text: string, values: unknown[]): Promise<Row> {
+    return this.query<Row>(name, text, values).then((rows) => rows[0]!);
+  }
+
+  private query<Row extends unknown[]>(name: string, text: string, values: unknown[]): Promise<Row[]> {
     return new Promise((resolve, reject) => {
       this.pool.query<Row>({ name, text, values, rowMode: 'array' }, (error, result) => {
         if (error) return reject(this.storeError(error));
@@ -52,7 +102,7 @@ export class PgPixStore implements PixStore {
           this.reachable = true;
           log.info('pix: database reachable again');
         }
-        resolve(result.rows[0]!);
+        resolve(result.rows);
       });
     });
   }

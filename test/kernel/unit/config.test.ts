@@ -43,6 +43,13 @@ test('transfer calls in flight default to 2 or the whole pool when smaller; more
   assert.throws(() => loadConfig({ DATABASE_URL, DB_POOL_SIZE: '2', TRANSFER_CALLS_IN_FLIGHT: '3' }), /TRANSFER_CALLS_IN_FLIGHT \(3\) cannot exceed DB_POOL_SIZE \(2\)/);
 });
 
+test('pix pull calls in flight default to 2 or the whole pool when smaller; more than the pool when set is refused', () => {
+  assert.equal(loadConfig({ DATABASE_URL }).pixPullCallsInFlight, 2);
+  assert.equal(loadConfig({ DATABASE_URL, DB_POOL_SIZE: '1' }).pixPullCallsInFlight, 1);
+  assert.equal(loadConfig({ DATABASE_URL, DB_POOL_SIZE: '10', PIX_PULL_CALLS_IN_FLIGHT: '4' }).pixPullCallsInFlight, 4);
+  assert.throws(() => loadConfig({ DATABASE_URL, DB_POOL_SIZE: '2', PIX_PULL_CALLS_IN_FLIGHT: '3' }), /PIX_PULL_CALLS_IN_FLIGHT \(3\) cannot exceed DB_POOL_SIZE \(2\)/);
+});
+
 test('every module runs by default; MODULES narrows the list, and METRICS turns request timing off', () => {
   assert.deepEqual(loadConfig({ DATABASE_URL }).modules, MODULE_NAMES);
   assert.deepEqual(loadConfig({ DATABASE_URL, MODULES: ' ledger ' }).modules, ['ledger']);

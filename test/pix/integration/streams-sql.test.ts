@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
-import { CLOSE_STREAM, GENERATE_MESSAGES, PULL, RELEASE_PULL, START_STREAM } from '../../../src/pix/store-sql.js';
+import { CLOSE_STREAM, GENERATE_MESSAGES, PULL, PULL_BATCH, RELEASE_PULL, START_STREAM } from '../../../src/pix/store-sql.js';
 
 let db: TestDatabase;
 before(async () => {
@@ -100,6 +100,59 @@ test('a released pull\'s messages are available again; DELETE acknowledges what 
   assert.equal((await db.pool.query(CLOSE_STREAM, [stream, target, 1])).rows[0].status, 'stream_not_found');
   const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM pix_streams WHERE ispb = $1', [target]);
   assert.equal(rows[0].n, 0);
+});
+
+interface BatchRow { item: number; status: string; pull_no: number; claimed: number; messages: string | null; acknowledged: number; expired: number }
+
+async function pullBatch(pulls: readonly { stream: number; ispb: string; seen: number; max?: number }[]): Promise<BatchRow[]> {
+  const { rows } = await db.pool.query(PULL_BATCH, [
+    pulls.map((p) => p.stream),
+    pulls.map((p) => p.ispb),
+    pulls.map((p) => p.seen),
+    pulls.map((p) => p.max ?? 10),
+    pulls.map(() => HOLD),
+  ]);
+  return (rows as BatchRow[]).sort((a, b) => a.item - b.item);
+}
+
+const endToEndIds = (messages: string | null): string[] => JSON.parse(`[${messages ?? ''}]`).map((m: { endToEndId: string }) => m.endToEndId);
+
+test('a batch of pulls is each pull with its own outcome, in one call: disjoint claims, acknowledgements, and a gone stream that fails alone', async () => {
+  const [first, second] = [ispb(), ispb()];
+  await db.pool.query(GENERATE_MESSAGES, [first, 30]);
+  await db.pool.query(GENERATE_MESSAGES, [second, 5]);
+  const a = await start(first);
+  const b = await start(first);
+  const c = await start(second);
+  // Named in descending stream order: the function locks in stream order, answers by item.
+  const rows = await pullBatch([
+    { stream: c, ispb: second, seen: 0 },
+    { stream: b, ispb: first, seen: 0, max: 1 },
+    { stream: 999_999_999, ispb: first, seen: 0 },
+    { stream: a, ispb: first, seen: 0 },
+  ]);
+  assert.deepEqual(rows.map((r) => [r.item, r.status, r.claimed]), [[1, 'ok', 5], [2, 'ok', 1], [3, 'stream_not_found', 0], [4, 'ok', 10]]);
+  const ids = rows.flatMap((r) => endToEndIds(r.messages));
+  assert.equal(new Set(ids).size, 16, 'no message in two pulls');
+  const next = await pullBatch([{ stream: a, ispb: first, seen: 1 }, { stream: b, ispb: first, seen: 1 }]);
+  assert.deepEqual(next.map((r) => [r.pull_no, r.acknowledged, r.claimed]), [[2, 10, 10], [2, 1, 9]]);
+});
+
+test('the same stream twice in one batch is two pulls one after the other: the second, with the same number, takes back what the first claimed', async () => {
+  const target = ispb();
+  await db.pool.query(GENERATE_MESSAGES, [target, 4]);
+  const stream = await start(target);
+  const [once, twice] = await pullBatch([{ stream, ispb: target, seen: 0 }, { stream, ispb: target, seen: 0 }]);
+  assert.equal(once!.claimed, 4);
+  assert.equal(twice!.claimed, 4);
+  assert.deepEqual(endToEndIds(twice!.messages).sort(), endToEndIds(once!.messages).sort());
+  const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM pix_messages WHERE ispb = $1 AND pull_no = 1 AND acked_at IS NULL', [target]);
+  assert.equal(rows[0].n, 4, 'each message claimed once, by the stream\'s pull 1');
+});
+
+test('a batch whose arrays differ in length is refused with SQLSTATE 22023, and an empty batch answers nothing', async () => {
+  await assert.rejects(db.pool.query(PULL_BATCH, [[1, 2], ['10000001'], [0, 0], [10, 10], [HOLD, HOLD]]), (error: { code?: string }) => error.code === '22023');
+  assert.deepEqual((await db.pool.query(PULL_BATCH, [[], [], [], [], []])).rows, []);
 });
 
 test('the generator writes in one statement and refuses what the service never sends with SQLSTATE 22023', async () => {
