@@ -18,7 +18,7 @@ import { summarize } from '../kit/stats.js';
 import { textTable } from '../kit/table.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
-import { PULL } from '../src/pix/store-sql.js';
+import { PULL, PULL_BATCH } from '../src/pix/store-sql.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `npm run bench:pix [-- options]
@@ -161,20 +161,25 @@ async function latency(base: string, databaseUrl: string, samples: number) {
   return { fromCommit: summarize(fromCommit), fromSend: summarize(fromSend) };
 }
 
-/** The database's own ceiling: 6 connections pulling straight in SQL (the PULL text the store sends), no HTTP. */
-async function sqlCeiling(databaseUrl: string, seconds: number) {
+/**
+ * The database's own ceiling, no HTTP: `connections` connections pulling straight in SQL with the
+ * texts the store sends, each call carrying `perCall` pulls (1: PULL, one pix_pull; more:
+ * PULL_BATCH, as the store's natural batching sends them under load).
+ */
+async function sqlCeiling(databaseUrl: string, seconds: number, connections: number, perCall: number, firstIspb: number) {
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   const streams: { ispb: string; id: number; seen: number; busy: boolean }[] = [];
   for (let i = 0; i < 10; i++) {
-    const ispb = ispbOf(3000 + i);
-    for (let k = 0; k < 5; k++) await admin.query('SELECT pix_generate_messages($1, 2000)', [ispb]);
+    const ispb = ispbOf(firstIspb + i);
+    // 30,000 a receiver: more than a phase drains, so that no pull comes back empty.
+    for (let k = 0; k < 3; k++) await admin.query('SELECT pix_generate_messages($1, 10000)', [ispb]);
     for (let k = 0; k < 6; k++) {
       const { rows } = await admin.query("SELECT stream_id FROM pix_start_stream($1, 6, '60 seconds')", [ispb]);
       streams.push({ ispb, id: Number(rows[0].stream_id), seen: 0, busy: false });
     }
   }
-  const clients = await Promise.all(Array.from({ length: 6 }, async () => {
+  const clients = await Promise.all(Array.from({ length: connections }, async () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     return client;
@@ -186,14 +191,27 @@ async function sqlCeiling(databaseUrl: string, seconds: number) {
   const end = startedAt + seconds * 1000;
   await Promise.all(clients.map(async (client) => {
     while (performance.now() < end) {
-      const stream = streams[next++ % streams.length]!;
-      if (stream.busy) continue;
-      stream.busy = true;
-      const { rows } = await client.query({ name: 'pull', text: PULL, values: [stream.id, stream.ispb, stream.seen, 10, '60 seconds'] });
-      stream.seen = rows[0].pull_no;
-      stream.busy = false;
-      pulls++;
-      messages += rows[0].claimed;
+      const batch: (typeof streams)[number][] = [];
+      while (batch.length < perCall) {
+        const stream = streams[next++ % streams.length]!;
+        if (stream.busy) continue;
+        stream.busy = true;
+        batch.push(stream);
+      }
+      const rows = perCall === 1
+        ? (await client.query({ name: 'pull', text: PULL, values: [batch[0]!.id, batch[0]!.ispb, batch[0]!.seen, 10, '60 seconds'] })).rows.map((row) => ({ item: 1, ...row }))
+        : (await client.query({
+            name: 'pull_batch',
+            text: PULL_BATCH,
+            values: [batch.map((s) => s.id), batch.map((s) => s.ispb), batch.map((s) => s.seen), batch.map(() => 10), batch.map(() => '60 seconds')],
+          })).rows;
+      for (const row of rows) {
+        const stream = batch[row.item - 1]!;
+        stream.seen = row.pull_no;
+        stream.busy = false;
+        pulls++;
+        messages += row.claimed;
+      }
     }
   }));
   const elapsed = (performance.now() - startedAt) / 1000;
@@ -272,8 +290,9 @@ async function main(options: Options): Promise<number> {
     const through = await throughput(stack.url, options);
     log(`latency phase (${options.samples} samples)`);
     const lat = await latency(stack.url, stack.databaseUrl, options.samples);
-    log('SQL ceiling phase (6 connections, no HTTP, 8 s)');
-    const ceiling = await sqlCeiling(stack.databaseUrl, 8);
+    log('SQL ceiling phases (no HTTP, 8 s each): single pulls on 6 connections, batches of 8 on 4');
+    const ceiling = await sqlCeiling(stack.databaseUrl, 8, 6, 1, 3000);
+    const batchedCeiling = await sqlCeiling(stack.databaseUrl, 8, 4, 8, 3100);
     log(`memory phase (${options.polls} idle pulls on api01, restarted so that its idle RSS is a fresh instance's)`);
     const api01 = stack.instances[0]!;
     await api01.stop('SIGTERM');
@@ -287,6 +306,7 @@ async function main(options: Options): Promise<number> {
           [
             ['throughput, multipart/json, end to end', `${Math.round(through.perSecond)} messages/s (${through.delivered} in ${through.seconds.toFixed(1)} s, ${through.pulls} pulls)`, '>= 20,000 messages/s'],
             ['the database alone: pix_pull of 10 on 6 connections', `${Math.round(ceiling.perSecond)} messages/s (${Math.round(ceiling.pullsPerSecond)} pulls/s)`, ''],
+            ['the database alone: pix_pull_batch of 8 pulls of 10 on 4 connections', `${Math.round(batchedCeiling.perSecond)} messages/s (${Math.round(batchedCeiling.pullsPerSecond)} pulls/s)`, ''],
             ['commit -> answer of an idle waiting pull, p50 / p99 / max', `${ms(lat.fromCommit.p50)} / ${ms(lat.fromCommit.p99)} / ${ms(lat.fromCommit.max)} ms`, 'p99 < 10 ms'],
             ['insert sent -> answer, p50 / p99', `${ms(lat.fromSend.p50)} / ${ms(lat.fromSend.p99)} ms`, ''],
             [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB); JS heap used +${mem.heapDeltaMiB.toFixed(1)} MiB`, '< 20 MB above idle'],

@@ -260,14 +260,14 @@ test('a pull whose client goes away while it waits leaves nothing behind on the 
   assert.equal((await closeStream(env.url, answer.pullNext)).status, 200);
 });
 
-test('the pix tables are stored durably (logged), and the metrics count deliveries, acknowledgements and wake-ups', async () => {
+test('the pix tables are stored durably (logged), and the metrics count deliveries, acknowledgements, wake-ups and pulls per database call', async () => {
   const { rows } = await env.db.pool.query("SELECT relname, relpersistence FROM pg_class WHERE relname IN ('pix_messages', 'pix_streams') ORDER BY relname");
   assert.deepEqual(rows, [
     { relname: 'pix_messages', relpersistence: 'p' },
     { relname: 'pix_streams', relpersistence: 'p' },
   ]);
   const text = (await request(`${instanceUrl(1)}/metrics`)).text;
-  for (const name of ['crebitos_pix_messages_delivered_total', 'crebitos_pix_messages_acknowledged_total', 'crebitos_pix_messages_redelivered_total', 'crebitos_pix_wakeup_seconds_count', 'crebitos_pix_polls', 'crebitos_pix_open_streams']) {
+  for (const name of ['crebitos_pix_messages_delivered_total', 'crebitos_pix_messages_acknowledged_total', 'crebitos_pix_messages_redelivered_total', 'crebitos_pix_wakeup_seconds_count', 'crebitos_pix_call_pulls_count', 'crebitos_pix_polls', 'crebitos_pix_open_streams']) {
     assert.match(text, new RegExp(`^${name} \\d`, 'm'), name);
   }
   assert.ok(Number(/^crebitos_pix_messages_delivered_total (\d+)/m.exec(text)![1]) > 0);
