@@ -145,6 +145,25 @@ export class Metrics {
     });
   }
 
+  /**
+   * A gauge with one series per value of `label`, read asynchronously at scrape time: `read`
+   * answers the series to show now (bounded by the caller: every label value is a series kept
+   * by whoever scrapes). When the read fails the gauge shows no series.
+   */
+  labeledAsyncGauge(name: string, help: string, label: string, read: () => Promise<ReadonlyMap<string, number>>): void {
+    new client.Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      async collect() {
+        const series = await read().catch(() => new Map<string, number>());
+        this.reset();
+        for (const [value, count] of series) this.set({ [label]: value }, count);
+      },
+    });
+  }
+
   counter(name: string, help: string): client.Counter {
     return new client.Counter({ name, help, registers: [this.registry] });
   }

@@ -83,6 +83,9 @@ messages addressed to it (the shape of the Beeteller/Blockfy Pix challenge).
 - An unknown or closed \`interationId\` is \`404\`; an ISPB that is not 8 digits is \`400\`.`,
 } as const;
 
+/** ISPBs shown by the per-ISPB open-streams gauge: each is a series every scraper keeps. */
+const OPEN_STREAMS_SERIES_MAX = 100;
+
 export function createPixModule(context: ModuleContext): Module {
   const { config, metrics, pool } = context;
   const pullBatchSize = metrics.histogram(
@@ -119,6 +122,12 @@ export function createPixModule(context: ModuleContext): Module {
   let openStreams = 0;
   metrics.gauge('crebitos_pix_polls', 'Pulls in progress on this instance (claiming, or waiting for a message).', () => streams.polls);
   metrics.gauge('crebitos_pix_open_streams', 'Open streams of every ISPB, counted by the latest lease sweep.', () => openStreams);
+  metrics.labeledAsyncGauge(
+    'crebitos_pix_ispb_open_streams',
+    `Open streams per ISPB, read from the database at scrape time: the ${OPEN_STREAMS_SERIES_MAX} ISPBs with the most (a bounded set of series).`,
+    'ispb',
+    () => store.openStreamsByIspb(OPEN_STREAMS_SERIES_MAX),
+  );
   metrics.gauge('crebitos_pix_listening', '1 while the LISTEN connection is up.', () => (listener.listening ? 1 : 0));
 
   // Streams also expire inside every start and pull of their ISPB; the sweep closes those of an

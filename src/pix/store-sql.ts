@@ -8,5 +8,7 @@ export const PULL_BATCH =
 export const RELEASE_PULL = 'SELECT pix_release_pull($1, $2) AS released';
 export const CLOSE_STREAM = 'SELECT status, acknowledged FROM pix_close_stream($1, $2, $3)';
 export const EXPIRE_ALL = 'SELECT pix_expire_streams(NULL) AS released, (SELECT count(*)::int FROM pix_streams) AS open_streams';
+/** Open streams per ISPB, the ISPBs with the most first (for the metrics; $1 bounds the series). */
+export const OPEN_STREAMS_BY_ISPB = 'SELECT ispb, count(*)::int AS open FROM pix_streams WHERE expires_at >= now() GROUP BY ispb ORDER BY open DESC, ispb LIMIT $1';
 /** The channel every message insert, release and expiry notifies, with the ISPB as payload. */
 export const CHANNEL = 'pix';

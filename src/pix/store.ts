@@ -7,7 +7,7 @@ import pg from 'pg';
 import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
-import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, PULL, PULL_BATCH, RELEASE_PULL, START_STREAM } from './store-sql.js';
+import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, OPEN_STREAMS_BY_ISPB, PULL, PULL_BATCH, RELEASE_PULL, START_STREAM } from './store-sql.js';
 import { NaturalBatch, type NaturalBatchOptions } from '../kernel/natural-batch.js';
 import { StoreError } from '../kernel/store-error.js';
 import { type PixStore, type PullResult } from './use-cases.js';
@@ -66,6 +66,12 @@ export class PgPixStore implements PixStore {
 
   expireAll(): Promise<{ released: number; openStreams: number }> {
     return this.call<[number, number]>('pix_expire_all', EXPIRE_ALL, []).then((row) => ({ released: row[0], openStreams: row[1] }));
+  }
+
+  /** Open (unexpired) streams of the `most` ISPBs with the most of them. */
+  async openStreamsByIspb(most: number): Promise<Map<string, number>> {
+    const rows = await this.query<[string, number]>('pix_open_streams_by_ispb', OPEN_STREAMS_BY_ISPB, [most]);
+    return new Map(rows);
   }
 
   private async pullBatch(batch: readonly PullArguments[]): Promise<PullRow[]> {

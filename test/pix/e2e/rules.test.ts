@@ -272,3 +272,13 @@ test('the pix tables are stored durably (logged), and the metrics count deliveri
   }
   assert.ok(Number(/^crebitos_pix_messages_delivered_total (\d+)/m.exec(text)![1]) > 0);
 });
+
+test('the open streams are shown per ISPB in the metrics, read from the database at scrape time by any instance', async () => {
+  const ispb = freshIspb();
+  await generateOrFail(env.url, ispb, 2);
+  const opened = [await startStream(env.url, ispb, 'json'), await startStream(env.url, ispb, 'json')];
+  const series = new RegExp(`^crebitos_pix_ispb_open_streams\\{ispb="${ispb}"\\} (\\d+)`, 'm');
+  for (const i of [0, 1]) assert.equal(series.exec((await request(`${instanceUrl(i)}/metrics`)).text)?.[1], '2', `api0${i + 1}`);
+  for (const answer of opened) assert.equal((await closeStream(env.url, answer.pullNext)).status, 200);
+  assert.equal(series.exec((await request(`${instanceUrl(0)}/metrics`)).text), null, 'a closed stream is no longer shown');
+});
