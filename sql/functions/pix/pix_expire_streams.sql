@@ -8,20 +8,36 @@ CREATE OR REPLACE FUNCTION pix_expire_streams(p_ispb text)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
+  candidates bigint[];
   released integer;
   receivers text[];
   receiver text;
 BEGIN
+  -- Two statements, not one "p_ispb IS NULL OR ispb = p_ispb": each keeps one cached plan
+  -- (that form's generic plan scans every stream, so Postgres planned it anew at every pull:
+  -- 190 us a pull, measured with pg_stat_statements.track_planning). Nothing expired, the
+  -- common case, ends here.
+  IF p_ispb IS NULL THEN
+    SELECT array_agg(e.id) INTO candidates FROM pix_streams e WHERE e.expires_at < clock_timestamp();
+  ELSE
+    SELECT array_agg(e.id) INTO candidates FROM pix_streams e WHERE e.ispb = p_ispb AND e.expires_at < clock_timestamp();
+  END IF;
+  IF candidates IS NULL THEN
+    RETURN 0;
+  END IF;
   WITH expired AS (
+    -- Locked, the lease is checked again: a pull may have renewed it meanwhile.
     DELETE FROM pix_streams s
      WHERE s.id IN (SELECT e.id FROM pix_streams e
-                     WHERE (p_ispb IS NULL OR e.ispb = p_ispb) AND e.expires_at < clock_timestamp()
+                     WHERE e.id = ANY (candidates) AND e.expires_at < clock_timestamp()
                        FOR UPDATE SKIP LOCKED)
-    RETURNING s.id
+    RETURNING s.id, s.pull_seq
   ), back AS (
+    -- What a stream holds unacknowledged is its latest pull's (each pull acknowledges or gives
+    -- back the previous one's).
     UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
       FROM expired e
-     WHERE m.stream_id = e.id AND m.acked_at IS NULL
+     WHERE m.stream_id = e.id AND m.pull_no = e.pull_seq AND m.acked_at IS NULL
     RETURNING m.ispb AS ispb
   )
   SELECT count(*)::int, array_agg(DISTINCT b.ispb) INTO released, receivers FROM back b;
