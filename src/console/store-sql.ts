@@ -49,5 +49,7 @@ SELECT json_build_object(
     'openStreams', (SELECT count(*) FROM pix_streams),
     'receiversStreaming', (SELECT count(DISTINCT ispb) FROM pix_streams),
     'availableMessages', (SELECT count(*) FROM pix_messages WHERE stream_id IS NULL),
-    'unacknowledgedMessages', (SELECT count(*) FROM pix_messages WHERE stream_id IS NOT NULL AND acked_at IS NULL))
+    -- Held unacknowledged: each open stream's latest pull's (the index of received messages
+    -- keeps acknowledged ones too, so they are reached stream by stream).
+    'unacknowledgedMessages', (SELECT count(*) FROM pix_streams s JOIN pix_messages m ON m.stream_id = s.id AND m.pull_no = s.pull_seq AND m.acked_at IS NULL))
 )::text AS snapshot`;

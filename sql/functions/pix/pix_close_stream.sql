@@ -1,5 +1,5 @@
--- pix_close_stream: DELETE of a stream. Acknowledges what its pulls up to p_seen received (the
--- interationId's number), makes what later pulls claimed available again (never received),
+-- pix_close_stream: DELETE of a stream. Acknowledges what its latest pull claimed when p_seen
+-- (the interationId's number) names that pull, else makes it available again (never received),
 -- and closes the stream: its slot is free at once and its id answers 404 from now on.
 -- 'stream_not_found' for an unknown, closed or expired stream, another ISPB's, or a p_seen
 -- ahead of the stream. Returns the outcome and how many messages it acknowledged.
@@ -17,12 +17,16 @@ BEGIN
     status := 'stream_not_found';
     RETURN;
   END IF;
-  UPDATE pix_messages m SET acked_at = clock_timestamp()
-   WHERE m.stream_id = p_stream AND m.acked_at IS NULL AND m.pull_no <= p_seen;
-  GET DIAGNOSTICS acknowledged = ROW_COUNT;
-  UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
-   WHERE m.stream_id = p_stream AND m.acked_at IS NULL;
-  GET DIAGNOSTICS released = ROW_COUNT;
+  released := 0;
+  IF p_seen = current_seq THEN
+    UPDATE pix_messages m SET acked_at = clock_timestamp()
+     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
+    GET DIAGNOSTICS acknowledged = ROW_COUNT;
+  ELSE
+    UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
+     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
+    GET DIAGNOSTICS released = ROW_COUNT;
+  END IF;
   DELETE FROM pix_streams s WHERE s.id = p_stream;
   IF released > 0 THEN
     PERFORM pg_notify('pix', p_ispb);

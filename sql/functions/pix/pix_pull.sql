@@ -4,9 +4,9 @@
 --   1. the ISPB's expired streams are closed (pix_expire_streams);
 --   2. the stream is locked; unknown, closed, expired, of another ISPB, or p_seen ahead of the
 --      stream: 'stream_not_found';
---   3. what pulls up to p_seen received is acknowledged, for good; what later pulls claimed was
---      never received (the collector pulls again with an older number: its answer was lost) and
---      becomes available again;
+--   3. what the stream's latest pull claimed is acknowledged, for good, when p_seen names that
+--      pull (in place: migration 0006); when p_seen is older, that answer was never received
+--      (the collector pulls again: it was lost) and those messages become available again;
 --   4. up to p_max available messages of the ISPB, oldest first, are claimed for pull
 --      p_seen + 1 with FOR UPDATE SKIP LOCKED (concurrent pulls of other streams skip each
 --      other's rows instead of waiting: a message goes to exactly one stream);
@@ -29,12 +29,16 @@ BEGIN
     RETURN;
   END IF;
 
-  UPDATE pix_messages m SET acked_at = clock_timestamp()
-   WHERE m.stream_id = p_stream AND m.acked_at IS NULL AND m.pull_no <= p_seen;
-  GET DIAGNOSTICS acknowledged = ROW_COUNT;
-  IF p_seen < current_seq THEN
+  -- What the stream holds unacknowledged is its latest pull's (current_seq): every pull settles
+  -- the one before it.
+  acknowledged := 0;
+  IF p_seen = current_seq THEN
+    UPDATE pix_messages m SET acked_at = clock_timestamp()
+     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
+    GET DIAGNOSTICS acknowledged = ROW_COUNT;
+  ELSE
     UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
-     WHERE m.stream_id = p_stream AND m.acked_at IS NULL AND m.pull_no > p_seen;
+     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
   END IF;
 
   pull_no := p_seen + 1;
