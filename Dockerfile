@@ -35,5 +35,8 @@ COPY sql ./sql
 COPY web ./web
 USER node
 EXPOSE 8080
-# Exec form: node is PID 1 and receives SIGTERM itself, so it drains before exiting.
-CMD ["node", "dist/src/main.js"]
+# Exec form: node is PID 1 and receives SIGTERM itself, so it drains before exiting. The node
+# flags are scripts/lib/stack.ts's DEFAULT_API_NODE_FLAGS, the local stack's (a test checks they
+# agree; the why is written there): a small young generation and early major GCs, so a billing
+# upload's garbage does not grow RSS. On the command line: compose's NODE_OPTIONS is the old-space cap.
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=30", "dist/src/main.js"]

@@ -41,7 +41,7 @@ test('the Dockerfile has a mock stage, and the API stays the final stage', () =>
   const dockerfile = read('Dockerfile');
   const stages = dockerfile.split(/^FROM /m).slice(1);
   assert.ok(stages.some((stage) => /^node:20-bookworm-slim AS mock\b/.test(stage)));
-  assert.match(stages[stages.length - 1]!, /^CMD \["node", "dist\/src\/main\.js"\]$/m);
+  assert.match(stages[stages.length - 1]!, /^CMD \["node", .*"dist\/src\/main\.js"\]$/m);
 });
 
 test('the product database keeps default durability, and nginx forwards the two headers the modules read', () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { DEFAULT_API_NODE_FLAGS } from '../../scripts/lib/stack.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, root), 'utf8');
@@ -66,6 +67,16 @@ test('the instances wait for a healthy database and are health-checked themselve
   assert.ok(compose.services.db.healthcheck?.test);
 });
 
+test('the instances cap the old generation in NODE_OPTIONS below the memory limit, and the node flags leave NODE_OPTIONS alone', () => {
+  for (const name of ['api01', 'api02']) {
+    const api = compose.services[name];
+    const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(api.environment.NODE_OPTIONS)?.[1]);
+    assert.ok(oldSpace > 0 && oldSpace < Number.parseInt(api.deploy.resources.limits.memory, 10), `${name}: old space ${oldSpace} MB within its limit`);
+    // A flag in both places would make the command line's win silently.
+    for (const flag of DEFAULT_API_NODE_FLAGS) assert.doesNotMatch(api.environment.NODE_OPTIONS, new RegExp(flag.split('=')[0]!), name);
+  }
+});
+
 test('the database keeps default durability: nothing switches fsync, synchronous_commit or full_page_writes off', () => {
   const command = String(compose.services.db.command);
   assert.doesNotMatch(command, /fsync|synchronous_commit|full_page_writes/);
@@ -77,7 +88,10 @@ test('the image runs compiled code as a non-root user with an exec-form command 
   const final = stages[stages.length - 1]!;
   assert.match(final, /^node:20-bookworm/, 'bookworm: the uWS binary needs glibc');
   assert.match(final, /^USER (?!root)\w+/m);
-  assert.match(final, /^CMD \["node", "dist\/src\/main\.js"\]$/m);
+  const cmd = /^CMD (\[.*\])$/m.exec(final)?.[1];
+  assert.ok(cmd, 'an exec-form CMD');
+  // The image's instances start with the local stack's node flags (the same memory behaviour).
+  assert.deepEqual(JSON.parse(cmd), ['node', ...DEFAULT_API_NODE_FLAGS, 'dist/src/main.js']);
   assert.match(final, /^COPY sql \.\/sql$/m, 'migrations ship with the image');
 });
 
