@@ -17,16 +17,8 @@ BEGIN
     status := 'stream_not_found';
     RETURN;
   END IF;
-  released := 0;
-  IF p_seen = current_seq THEN
-    UPDATE pix_messages m SET acked_at = clock_timestamp()
-     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
-    GET DIAGNOSTICS acknowledged = ROW_COUNT;
-  ELSE
-    UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
-     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
-    GET DIAGNOSTICS released = ROW_COUNT;
-  END IF;
+  SELECT settled.acknowledged, settled.released INTO acknowledged, released
+    FROM pix_settle_pull(p_stream, current_seq, p_seen = current_seq) settled;
   DELETE FROM pix_streams s WHERE s.id = p_stream;
   IF released > 0 THEN
     PERFORM pg_notify('pix', p_ispb);

@@ -29,17 +29,7 @@ BEGIN
     RETURN;
   END IF;
 
-  -- What the stream holds unacknowledged is its latest pull's (current_seq): every pull settles
-  -- the one before it.
-  acknowledged := 0;
-  IF p_seen = current_seq THEN
-    UPDATE pix_messages m SET acked_at = clock_timestamp()
-     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
-    GET DIAGNOSTICS acknowledged = ROW_COUNT;
-  ELSE
-    UPDATE pix_messages m SET stream_id = NULL, pull_no = NULL
-     WHERE m.stream_id = p_stream AND m.pull_no = current_seq AND m.acked_at IS NULL;
-  END IF;
+  SELECT settled.acknowledged INTO acknowledged FROM pix_settle_pull(p_stream, current_seq, p_seen = current_seq) settled;
 
   pull_no := p_seen + 1;
   WITH picked AS (
