@@ -309,7 +309,7 @@ async function main(options: Options): Promise<number> {
             ['the database alone: pix_pull_batch of 8 pulls of 10 on 4 connections', `${Math.round(batchedCeiling.perSecond)} messages/s (${Math.round(batchedCeiling.pullsPerSecond)} pulls/s)`, ''],
             ['commit -> answer of an idle waiting pull, p50 / p99 / max', `${ms(lat.fromCommit.p50)} / ${ms(lat.fromCommit.p99)} / ${ms(lat.fromCommit.max)} ms`, 'p99 < 10 ms'],
             ['insert sent -> answer, p50 / p99', `${ms(lat.fromSend.p50)} / ${ms(lat.fromSend.p99)} ms`, ''],
-            [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB); JS heap used ${mem.heapDeltaMiB >= 0 ? "+" : ""}${mem.heapDeltaMiB.toFixed(1)} MiB`, '< 20 MB above idle'],
+            [`RSS of api01 with ${mem.waiting} idle waiting pulls`, `${mem.openMiB.toFixed(1)} MiB, ${(mem.openMiB - mem.idleMiB).toFixed(1)} MiB above idle (${mem.idleMiB.toFixed(1)} MiB); JS heap used ${mem.heapDeltaMiB >= 0 ? '+' : ''}${mem.heapDeltaMiB.toFixed(1)} MiB`, '< 20 MB above idle'],
           ],
         ) +
         '\n',
