@@ -28,6 +28,9 @@ export const SMTP_SINK_MAIN = new URL('./smtp-sink.js', import.meta.url);
  *   --max-old-space-size (compose's 40) gets V8 to grow as little, but is a hard cap.
  * One instance, the 1.1M-row file through nginx, growth over idle: no flags +47 MiB, the
  * semi-space alone +40 to +43, with --max-old-space-size=40 +14, with this growing factor +13 to +14.
+ * The same flags made the ledger's routes 4.4-5.1x faster (bench/RESULTS.md, 2026-12-02 16:27):
+ * without them an instance spent ~800 us of CPU per request. --heap-growing-percent is V8's, not
+ * documented by Node: check it still exists when Node is upgraded (node --v8-options).
  */
 export const DEFAULT_API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30'];
 
