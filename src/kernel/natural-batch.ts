@@ -55,12 +55,22 @@ export class NaturalBatch<Item, Outcome> {
 
   private send(batch: Waiting<Item, Outcome>[]): void {
     this.inFlight++;
-    const size = batch.length;
-    this.calls.onCall?.(size);
-    const call = size === 1 ? this.calls.one(batch[0]!.item).then((outcome) => [outcome]) : this.calls.many(batch.map((w) => w.item));
-    call.then(
+    this.calls.onCall?.(batch.length);
+    const call = batch.length === 1 ? this.sendOne(batch[0]!) : this.sendMany(batch);
+    call.finally(() => {
+      this.inFlight--;
+      while (this.queue.length > 0 && this.inFlight < this.options.callsInFlight) this.send(this.queue.splice(0, this.options.batchMax));
+    });
+  }
+
+  private sendOne(waiting: Waiting<Item, Outcome>): Promise<void> {
+    return this.calls.one(waiting.item).then(waiting.resolve, waiting.reject);
+  }
+
+  private sendMany(batch: Waiting<Item, Outcome>[]): Promise<void> {
+    return this.calls.many(batch.map((w) => w.item)).then(
       (outcomes) => {
-        for (let i = 0; i < size; i++) {
+        for (let i = 0; i < batch.length; i++) {
           const outcome = outcomes[i];
           if (outcome === undefined) batch[i]!.reject(new StoreError(ErrorCode.Internal, 'the batch call answered fewer rows than items'));
           else batch[i]!.resolve(outcome);
@@ -69,15 +79,12 @@ export class NaturalBatch<Item, Outcome> {
       (error: unknown) => {
         // One item's fault (an error no outcome covers) must not fail the others: the batch
         // rolled back as a whole, so each goes again alone and only the faulty one fails.
-        if (size === 1 || (error instanceof StoreError && error.code === ErrorCode.DatabaseUnavailable)) {
+        if (error instanceof StoreError && error.code === ErrorCode.DatabaseUnavailable) {
           for (const waiting of batch) waiting.reject(error);
           return;
         }
-        for (const waiting of batch) this.calls.one(waiting.item).then(waiting.resolve, waiting.reject);
+        for (const waiting of batch) void this.sendOne(waiting);
       },
-    ).finally(() => {
-      this.inFlight--;
-      while (this.queue.length > 0 && this.inFlight < this.options.callsInFlight) this.send(this.queue.splice(0, this.options.batchMax));
-    });
+    );
   }
 }
