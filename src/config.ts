@@ -346,17 +346,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.transfers.notifyBackoffBaseMs > config.transfers.notifyBackoffMaxMs) {
     problems.push(`NOTIFY_BACKOFF_BASE_MS (${config.transfers.notifyBackoffBaseMs}) cannot exceed NOTIFY_BACKOFF_MAX_MS (${config.transfers.notifyBackoffMaxMs})`);
   }
-  if (config.pixPullCallsInFlight > config.dbPoolSize) {
-    problems.push(`PIX_PULL_CALLS_IN_FLIGHT (${config.pixPullCallsInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
-  }
-  if (config.transfers.callsInFlight > config.dbPoolSize) {
-    problems.push(`TRANSFER_CALLS_IN_FLIGHT (${config.transfers.callsInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
-  }
   if (config.billing.jobLeaseMs <= 2 * config.billing.emailTimeoutMs) {
     problems.push(`BILLING_JOB_LEASE_MS (${config.billing.jobLeaseMs}) must exceed twice BILLING_EMAIL_TIMEOUT_MS (${config.billing.emailTimeoutMs})`);
   }
-  if (config.dbBatchesInFlight > config.dbPoolSize) {
-    problems.push(`DB_BATCHES_IN_FLIGHT (${config.dbBatchesInFlight}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
+  // Calls that each hold a pool connection while in flight: more than the pool would only queue.
+  const inFlight: [ApiEnvName, number][] = [
+    ['DB_BATCHES_IN_FLIGHT', config.dbBatchesInFlight],
+    ['TRANSFER_CALLS_IN_FLIGHT', config.transfers.callsInFlight],
+    ['PIX_PULL_CALLS_IN_FLIGHT', config.pixPullCallsInFlight],
+  ];
+  for (const [name, value] of inFlight) {
+    if (value > config.dbPoolSize) problems.push(`${name} (${value}) cannot exceed DB_POOL_SIZE (${config.dbPoolSize})`);
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
