@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
-import { PULL_BATCH } from '../src/pix/store-sql.js';
+import { openSqlStreams, pullStraight } from './pix-sql-load.js';
 import { sleep } from '../kit/poll.js';
 
 const seconds = Number(process.argv[2] ?? 8);
@@ -39,19 +39,10 @@ async function main(): Promise<void> {
   const admin = await connect();
   try {
     await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    const streams: { ispb: string; id: number; seen: number; busy: boolean }[] = [];
-    for (let i = 0; i < 50; i++) {
-      await admin.query('SELECT pix_generate_messages($1, 6000)', [ispbOf(i)]);
-      for (let k = 0; k < 6; k++) {
-        const { rows } = await admin.query("SELECT stream_id FROM pix_start_stream($1, 6, '60 seconds')", [ispbOf(i)]);
-        streams.push({ ispb: ispbOf(i), id: Number(rows[0].stream_id), seen: 0, busy: false });
-      }
-    }
+    const streams = await openSqlStreams(admin, Array.from({ length: 50 }, (_, i) => ispbOf(i)), 6000);
     await admin.query('SELECT pg_stat_statements_reset()');
     await admin.query('SELECT pg_stat_reset()');
     const clients = await Promise.all(Array.from({ length: 4 }, connect));
-    let next = 0;
-    let messages = 0;
     let producing = true;
     const producer = (async () => {
       const client = await connect();
@@ -61,35 +52,11 @@ async function main(): Promise<void> {
       }
       await client.end();
     })();
-    const startedAt = performance.now();
-    const end = startedAt + seconds * 1000;
-    await Promise.all(clients.map(async (client) => {
-      while (performance.now() < end) {
-        const batch: (typeof streams)[number][] = [];
-        while (batch.length < 8) {
-          const stream = streams[next++ % streams.length]!;
-          if (stream.busy) continue;
-          stream.busy = true;
-          batch.push(stream);
-        }
-        const { rows } = await client.query({
-          name: 'pull_batch',
-          text: PULL_BATCH,
-          values: [batch.map((s) => s.id), batch.map((s) => s.ispb), batch.map((s) => s.seen), batch.map(() => 10), batch.map(() => '60 seconds')],
-        });
-        for (const row of rows) {
-          const stream = batch[row.item - 1]!;
-          stream.seen = row.pull_no;
-          stream.busy = false;
-          messages += row.claimed;
-        }
-      }
-    }));
-    const elapsed = (performance.now() - startedAt) / 1000;
+    const { perSecond } = await pullStraight(clients, streams, 8, seconds);
     producing = false;
     await producer;
     await Promise.all(clients.map((client) => client.end()));
-    process.stdout.write(`${Math.round(messages / elapsed)} messages/s pulled in ${elapsed.toFixed(1)} s (4 connections, batches of 8, a producer inserting)\n\n`);
+    process.stdout.write(`${Math.round(perSecond)} messages/s pulled in ${seconds} s (4 connections, batches of 8, a producer inserting)\n\n`);
     const statements = await admin.query(
       `SELECT calls, plans, round(total_plan_time::numeric, 1) AS plan_ms, round(total_exec_time::numeric, 1) AS exec_ms,
               round((total_exec_time / greatest(calls, 1))::numeric * 1000, 1) AS exec_us_per_call,

@@ -18,7 +18,7 @@ import { summarize } from '../kit/stats.js';
 import { textTable } from '../kit/table.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Stack } from '../scripts/lib/stack.js';
-import { PULL, PULL_BATCH } from '../src/pix/store-sql.js';
+import { openSqlStreams, pullStraight } from './pix-sql-load.js';
 import { formatMeta, runMeta } from './run-meta.js';
 
 const HELP = `npm run bench:pix [-- options]
@@ -161,62 +161,19 @@ async function latency(base: string, databaseUrl: string, samples: number) {
   return { fromCommit: summarize(fromCommit), fromSend: summarize(fromSend) };
 }
 
-/**
- * The database's own ceiling, no HTTP: `connections` connections pulling straight in SQL with the
- * texts the store sends, each call carrying `perCall` pulls (1: PULL, one pix_pull; more:
- * PULL_BATCH, as the store's natural batching sends them under load).
- */
+/** The database's own ceiling, no HTTP (bench/pix-sql-load.ts): 10 receivers, 30,000 messages each (more than a phase drains). */
 async function sqlCeiling(databaseUrl: string, seconds: number, connections: number, perCall: number, firstIspb: number) {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  const streams: { ispb: string; id: number; seen: number; busy: boolean }[] = [];
-  for (let i = 0; i < 10; i++) {
-    const ispb = ispbOf(firstIspb + i);
-    // 30,000 a receiver: more than a phase drains, so that no pull comes back empty.
-    for (let k = 0; k < 3; k++) await admin.query('SELECT pix_generate_messages($1, 10000)', [ispb]);
-    for (let k = 0; k < 6; k++) {
-      const { rows } = await admin.query("SELECT stream_id FROM pix_start_stream($1, 6, '60 seconds')", [ispb]);
-      streams.push({ ispb, id: Number(rows[0].stream_id), seen: 0, busy: false });
-    }
-  }
-  const clients = await Promise.all(Array.from({ length: connections }, async () => {
+  const connect = async () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     return client;
-  }));
-  let pulls = 0;
-  let messages = 0;
-  let next = 0;
-  const startedAt = performance.now();
-  const end = startedAt + seconds * 1000;
-  await Promise.all(clients.map(async (client) => {
-    while (performance.now() < end) {
-      const batch: (typeof streams)[number][] = [];
-      while (batch.length < perCall) {
-        const stream = streams[next++ % streams.length]!;
-        if (stream.busy) continue;
-        stream.busy = true;
-        batch.push(stream);
-      }
-      const rows = perCall === 1
-        ? (await client.query({ name: 'pull', text: PULL, values: [batch[0]!.id, batch[0]!.ispb, batch[0]!.seen, 10, '60 seconds'] })).rows.map((row) => ({ item: 1, ...row }))
-        : (await client.query({
-            name: 'pull_batch',
-            text: PULL_BATCH,
-            values: [batch.map((s) => s.id), batch.map((s) => s.ispb), batch.map((s) => s.seen), batch.map(() => 10), batch.map(() => '60 seconds')],
-          })).rows;
-      for (const row of rows) {
-        const stream = batch[row.item - 1]!;
-        stream.seen = row.pull_no;
-        stream.busy = false;
-        pulls++;
-        messages += row.claimed;
-      }
-    }
-  }));
-  const elapsed = (performance.now() - startedAt) / 1000;
+  };
+  const admin = await connect();
+  const streams = await openSqlStreams(admin, Array.from({ length: 10 }, (_, i) => ispbOf(firstIspb + i)), 30_000);
+  const clients = await Promise.all(Array.from({ length: connections }, connect));
+  const figures = await pullStraight(clients, streams, perCall, seconds);
   await Promise.all([...clients, admin].map((client) => client.end()));
-  return { perSecond: messages / elapsed, pullsPerSecond: pulls / elapsed };
+  return figures;
 }
 
 async function rssKiB(pid: number): Promise<number> {
