@@ -119,9 +119,8 @@ export function createPixModule(context: ModuleContext): Module {
     },
   );
   const listener = new PixListener(config.databaseUrl, { onNotify: (ispb) => streams.wake(ispb), onListening: () => streams.wakeAll() }, config.dbConnectTimeoutMs);
-  let openStreams = 0;
   metrics.gauge('crebitos_pix_polls', 'Pulls in progress on this instance (claiming, or waiting for a message).', () => streams.polls);
-  metrics.gauge('crebitos_pix_open_streams', 'Open streams of every ISPB, counted by the latest lease sweep.', () => openStreams);
+  metrics.asyncGauge('crebitos_pix_open_streams', 'Open (unexpired) streams of every ISPB, read from the database at scrape time.', () => store.openStreams());
   metrics.labeledAsyncGauge(
     'crebitos_pix_ispb_open_streams',
     `Open streams per ISPB, read from the database at scrape time: the ${OPEN_STREAMS_SERIES_MAX} ISPBs with the most (a bounded set of series).`,
@@ -143,9 +142,8 @@ export function createPixModule(context: ModuleContext): Module {
       await listener.start();
       sweep = setInterval(() => {
         store.expireAll().then(
-          (result) => {
-            openStreams = result.openStreams;
-            if (result.released > 0) expired.inc(result.released);
+          (released) => {
+            if (released > 0) expired.inc(released);
           },
           () => {}, // reported by the store; the next sweep tries again
         );

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { errorCodeForDatabaseError } from '../kernel/database-errors.js';
 import { ErrorCode } from '../kernel/errors.js';
 import { log } from '../kernel/log.js';
-import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, OPEN_STREAMS_BY_ISPB, PULL, PULL_BATCH, RELEASE_PULL, START_STREAM } from './store-sql.js';
+import { CHANNEL, CLOSE_STREAM, EXPIRE_ALL, GENERATE_MESSAGES, OPEN_STREAMS, OPEN_STREAMS_BY_ISPB, PULL, PULL_BATCH, RELEASE_PULL, START_STREAM } from './store-sql.js';
 import { NaturalBatch, type NaturalBatchOptions } from '../kernel/natural-batch.js';
 import { StoreError } from '../kernel/store-error.js';
 import { type PixStore, type PullResult } from './use-cases.js';
@@ -64,8 +64,14 @@ export class PgPixStore implements PixStore {
     return this.call<[string, number]>('pix_close_stream', CLOSE_STREAM, [stream, ispb, seen]).then((row) => (row[0] === 'ok' ? row[1] : undefined));
   }
 
-  expireAll(): Promise<{ released: number; openStreams: number }> {
-    return this.call<[number, number]>('pix_expire_all', EXPIRE_ALL, []).then((row) => ({ released: row[0], openStreams: row[1] }));
+  /** Closes every ISPB's expired streams; how many messages became available again. */
+  expireAll(): Promise<number> {
+    return this.call<[number]>('pix_expire_all', EXPIRE_ALL, []).then((row) => row[0]);
+  }
+
+  /** Open (unexpired) streams of every ISPB. */
+  openStreams(): Promise<number> {
+    return this.call<[number]>('pix_open_streams', OPEN_STREAMS, []).then((row) => row[0]);
   }
 
   /** Open (unexpired) streams of the `most` ISPBs with the most of them. */
